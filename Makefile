@@ -1,0 +1,65 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test setup models index system-deps lint unit eval eval-gates bench load clean
+
+run: setup models index
+	$(BIN)/assistant serve
+
+test: setup models system-deps index
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	$(MAKE) eval-gates
+
+setup: $(STAMP)
+
+# CPU torch first (a wheel on this machine's disk), then the project and its pinned dependencies.
+# llama-cpp-python compiles once per machine (pip's wheel cache keeps the build).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[llm,dev]'
+	touch $(STAMP)
+
+models: setup
+	$(BIN)/assistant models fetch
+
+# Incremental: unchanged documents are skipped, so this is cheap when the index is up to date.
+index: setup models
+	$(BIN)/assistant ingest
+
+# Debian packages the integration tests use (Chromium for the browser tests, PostgreSQL).
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: setup
+	$(BIN)/ruff check .
+
+unit: setup
+	$(BIN)/pytest -m "not slow"
+
+# All suites on the extractive backend, with the thresholds of evals/thresholds.yaml.
+eval-gates: setup
+	ASSISTANT_LLM_BACKEND=extractive $(BIN)/assistant eval evals/suites/*.yaml --report var/eval-extractive.json
+
+# All suites on the default model (slow: about a minute per ten questions on 2 cores).
+eval: setup models index
+	$(BIN)/assistant eval evals/suites/*.yaml --report var/eval-default.json --markdown var/eval-default.md --html var/eval-default.html
+
+bench: setup models index
+	$(BIN)/python -m bench.run
+
+load: setup models index
+	$(BIN)/python -m bench.load
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""All settings in one place: every field is an ``ASSISTANT_<NAME>`` environment variable.
+
+Embedded defaults run on one machine (embedded Chroma, SQLite, local GGUF model); the same code
+moves to a Chroma server, PostgreSQL and an OpenAI-compatible model server by settings alone.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_model_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "assistant-stages" / "models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # --- files -----------------------------------------------------------------------------
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    data_dir: Path = PROJECT_ROOT / "var"
+    model_dir: Path = Field(default_factory=_default_model_dir)
+
+    # --- models ----------------------------------------------------------------------------
+    # A folder name inside model_dir, a local path, or any sentence-transformers model name.
+    embedding_model: str = "embeddinggemma-300m"
+    embedding_backend: Literal["torch", "onnx"] = "torch"
+    embedding_batch_size: int = 16
+    embedding_threads: int = 0  # 0 = torch default (all cores)
+    query_cache_size: int = 512
+    # A file name inside model_dir or a path to any GGUF file.
+    llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    llm_backend: Literal["llamacpp", "openai", "extractive", "fake"] = "llamacpp"
+    llm_threads: int = 0  # 0 = os.cpu_count()
+    llm_context: int = 4096
+    llm_max_tokens: int = 320
+    llm_temperature: float = 0.1
+    llm_timeout: float = 60.0
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: str = "not-needed"
+    openai_model: str = "qwen2.5-coder-1.5b-instruct"
+    generation_concurrency: int = 1
+    generation_queue: int = 8
+
+    # --- index -----------------------------------------------------------------------------
+    chroma_host: str | None = None
+    chroma_port: int = 8001
+    chroma_path: Path | None = None  # default: data_dir / "chroma"
+    collection: str = "brochures"
+    chunk_max_chars: int = 1200
+    chunk_min_chars: int = 200
+
+    # --- retrieval -------------------------------------------------------------------------
+    retrieval_k: int = 5
+    dense_k: int = 20
+    bm25_k: int = 20
+    rrf_k: int = 60
+    scheme_boost: float = 0.5
+
+    # --- storage and API -------------------------------------------------------------------
+    database_url: str | None = None  # default: sqlite:///data_dir/assistant.db
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
+    advisor_token: str | None = None
+    rate_limit: str = "30/minute"
+    max_message_chars: int = 2000
+    max_history_turns: int = 20
+    max_body_bytes: int = 64_000
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    @property
+    def threads(self) -> int:
+        return self.llm_threads or os.cpu_count() or 2
+
+    def resolve_model(self, name: str) -> str:
+        """A name found in model_dir wins; otherwise the name is a path or a hub model id."""
+        candidate = self.model_dir / name
+        return str(candidate) if candidate.exists() else name
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""Which scheme and region a question is about, from the YAML vocabulary (no word lists in code).
+
+Retrieval uses it to prefer the passages of the right scheme, the calculator to choose a rate
+table, the chain to name the competent body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from assistant.text import fold
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    schemes: dict[str, list[re.Pattern[str]]]
+    labels: dict[str, str]
+    regions: dict[str, list[re.Pattern[str]]]
+    bodies: dict[str, str]
+    raw: dict
+
+
+@lru_cache
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Vocabulary(
+        schemes={k: [re.compile(p) for p in v["patterns"]] for k, v in data["schemes"].items()},
+        labels={k: v.get("label", k) for k, v in data["schemes"].items()},
+        regions={k: [re.compile(p) for p in v] for k, v in data["regions"].items()},
+        bodies=data.get("bodies", {}),
+        raw=data,
+    )
+
+
+def _first_hits(text: str, table: dict[str, list[re.Pattern[str]]]) -> list[str]:
+    folded = fold(text)
+    hits: list[tuple[int, str]] = []
+    for key, patterns in table.items():
+        positions = [m.start() for p in patterns if (m := p.search(folded))]
+        if positions:
+            hits.append((min(positions), key))
+    return [key for _, key in sorted(hits)]
+
+
+def detect_schemes(text: str) -> list[str]:
+    """Scheme ids named in the text, in order of first mention."""
+    return _first_hits(text, load_vocabulary().schemes)
+
+
+def detect_region(text: str) -> str | None:
+    hits = _first_hits(text, load_vocabulary().regions)
+    return hits[0] if hits else None
+
+
+def competent_body(scheme: str | None) -> str:
+    bodies = load_vocabulary().bodies
+    return bodies.get(scheme or "default", bodies["default"])
