@@ -77,10 +77,19 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
+def _is_ordinal(match: re.Match[str]) -> bool:
+    """'2e année', '3e mois', '18e anniversaire': a bare 1-2 digit integer before 'e' is an ordinal."""
+    number = match.group("a")
+    suffix = match.group(0)[len(number):].strip().lower() if number else ""
+    return suffix == "e" and number.isdigit() and len(number) <= 2
+
+
 def find_amounts(text: str) -> list[Decimal]:
-    """Every euro figure in a text (a number next to €, EUR, euro(s) or a trailing 'e')."""
+    """Every euro figure in a text (a number next to €, EUR, euro(s) or a trailing 'e', not an ordinal)."""
     found = []
     for m in EURO_RE.finditer(text):
+        if _is_ordinal(m):
+            continue
         value = parse_number(m.group("a") or m.group("b"))
         if value is not None:
             found.append(value)
