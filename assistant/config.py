@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     # --- models ----------------------------------------------------------------------------
     # A folder name inside model_dir, a local path, or any sentence-transformers model name.
     embedding_model: str = "embeddinggemma-300m"
-    embedding_backend: Literal["torch", "onnx"] = "torch"
+    # "hashing": a deterministic model-free embedder (tests and smoke runs only, no semantics).
+    embedding_backend: Literal["torch", "onnx", "hashing"] = "torch"
     embedding_batch_size: int = 16
     embedding_threads: int = 0  # 0 = torch default (all cores)
     query_cache_size: int = 512
@@ -58,6 +59,8 @@ class Settings(BaseSettings):
     collection: str = "brochures"
     chunk_max_chars: int = 1200
     chunk_min_chars: int = 200
+    max_file_mb: float = 50.0  # a corpus file larger than this is refused (named in the report)
+    max_pdf_pages: int = 500  # a PDF with more pages is refused rather than half-indexed
 
     # --- retrieval -------------------------------------------------------------------------
     retrieval_k: int = 5
