@@ -1,0 +1,1010 @@
+"""The HTTP API, the chat widget and the advisor view (FastAPI; see ../shared/CONTRACT.md).
+
+The API is a thin, defensive shell around the chain: it validates input (clean 4xx in French and
+English, never a 500 for bad input), masks personal data before anything is stored or logged,
+turns a conversation id into history, queues generation (the CPU answers one question at a time),
+and stores every exchange without ever letting a database failure break an answer.
+
+Run with ``assistant serve`` (``uvicorn assistant.api:create_app --factory``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Protocol
+
+import fastapi_offline
+import yaml
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from slowapi import Limiter
+from slowapi.errors import RateLimitExceeded
+from slowapi.util import get_remote_address
+from sse_starlette import EventSourceResponse
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.calculator.money import format_eur
+from assistant.config import Settings, get_settings
+from assistant.privacy import mask
+from assistant.schemas import CalculationOut, ChatRequest, ChatResponse, Passage, Turn
+from assistant.storage import Storage, StorageError, UnknownConversation
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+WIDGET_PATHS = {"/widget.js", "/static/widget.js", "/static/widget.css"}
+RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI sets style attributes from its bundle; everything else stays as strict.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+# --- errors ------------------------------------------------------------------------------------
+class ApiError(Exception):
+    """A client-facing error with a stable code and a message in French and English."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        fr: str,
+        en: str,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.fr, self.en = status, code, fr, en
+        self.detail, self.headers = detail, headers
+
+
+def error_response(
+    status: int, code: str, fr: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": code, "message": fr, "message_en": en, "detail": detail}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+_FIELD_NAMES_FR = {
+    "message": "message",
+    "history": "history (historique)",
+    "role": "role",
+    "content": "content (contenu)",
+    "conversation_id": "conversation_id",
+    "rating": "rating (avis)",
+    "comment": "comment (commentaire)",
+    "q": "q (recherche)",
+    "k": "k",
+    "mode": "mode",
+    "thumbs": "thumbs",
+    "limit": "limit",
+}
+
+
+def _translate(error: dict[str, Any]) -> tuple[str, str, str]:
+    """(field path, French, English) for one pydantic error."""
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field_path = ".".join(loc) or "body"
+    name = loc[-1] if loc and not loc[-1].isdigit() else (loc[-2] if len(loc) > 1 else field_path)
+    fr_name = _FIELD_NAMES_FR.get(name, name)
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "json_invalid":
+        return field_path, "Le corps de la requête n'est pas du JSON valide.", "The request body is not valid JSON."
+    if field_path == "body" and kind in ("model_attributes_type", "dict_type", "model_type"):
+        return field_path, "Le corps de la requête doit être un objet JSON.", "The request body must be a JSON object."
+    if kind == "missing":
+        return field_path, f"Champ obligatoire manquant : « {fr_name} ».", f"Missing required field '{name}'."
+    if kind == "string_type":
+        return field_path, f"Le champ « {fr_name} » doit être un texte.", f"Field '{name}' must be a string."
+    if kind == "list_type":
+        return (
+            field_path,
+            f"Le champ « {fr_name} » doit être une liste de tours {{role, content}}.",
+            f"Field '{name}' must be a list of {{role, content}} turns.",
+        )
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return (
+            field_path,
+            f"Chaque élément de « {fr_name} » doit être un objet {{role, content}}.",
+            f"Each item of '{name}' must be a {{role, content}} object.",
+        )
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        return (
+            field_path,
+            f"Valeur non autorisée pour « {fr_name} » (attendu : {expected}).",
+            f"Value not allowed for '{name}' (expected: {expected}).",
+        )
+    if kind == "string_too_long":
+        limit = ctx.get("max_length", "")
+        return (
+            field_path,
+            f"Le champ « {fr_name} » est trop long (maximum {limit} caractères).",
+            f"Field '{name}' is too long (at most {limit} characters).",
+        )
+    if kind == "string_too_short":
+        return field_path, f"Le champ « {fr_name} » est vide.", f"Field '{name}' is empty."
+    if kind == "extra_forbidden":
+        return field_path, f"Champ inconnu : « {fr_name} ».", f"Unknown field '{name}'."
+    if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return (
+            field_path,
+            f"Valeur invalide pour « {fr_name} » : un nombre entier dans les limites est attendu.",
+            f"Invalid value for '{name}': an integer within the limits is expected.",
+        )
+    return field_path, f"Valeur invalide pour « {fr_name} ».", f"Invalid value for '{name}'."
+
+
+# --- documents ---------------------------------------------------------------------------------
+class Library(Protocol):
+    """The corpus as advisors see it: its documents and their indexed passages."""
+
+    def documents(self) -> list[dict[str, Any]]: ...
+
+    def document(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    def chunk_count(self) -> int | None: ...
+
+
+PassageProvider = Callable[[str | None], list[Passage]]
+
+
+class CorpusLibrary:
+    """Documents from corpus/sources.yaml; passages from the index through ``passages``.
+
+    ``passages(doc_id)`` lists the indexed chunks of one document (``None``: all of them).
+    """
+
+    def __init__(self, settings: Settings, passages: PassageProvider | None = None) -> None:
+        self.settings = settings
+        self._passages = passages
+        self._sources: list[dict[str, Any]] | None = None
+
+    def _load(self) -> list[dict[str, Any]]:
+        if self._sources is None:
+            path = self.settings.corpus_dir / "sources.yaml"
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                log.warning("cannot read %s: %s", path, exc)
+                data = {}
+            self._sources = [
+                {
+                    "doc_id": d["id"],
+                    "title": d.get("title", ""),
+                    "publisher": d.get("publisher"),
+                    "updated": str(d["updated"]) if d.get("updated") else None,
+                    "url": d.get("url"),
+                    "region": d.get("region"),
+                    "scheme": d.get("scheme"),
+                    "schemes": list(d.get("schemes") or []),
+                    "file": d.get("file"),
+                }
+                for d in data.get("documents", [])
+                if isinstance(d, dict) and d.get("id")
+            ]
+        return self._sources
+
+    def _chunks(self, doc_id: str | None) -> list[Passage] | None:
+        if self._passages is None:
+            return None
+        try:
+            return self._passages(doc_id)
+        except Exception as exc:  # the index may be missing or rebuilding
+            log.warning("cannot list passages: %s", exc)
+            return None
+
+    def documents(self) -> list[dict[str, Any]]:
+        counts: dict[str, int] = {}
+        for p in self._chunks(None) or []:
+            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+        return [{**d, "passages": counts.get(d["doc_id"])} for d in self._load()]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        doc = next((d for d in self._load() if d["doc_id"] == doc_id), None)
+        if doc is None:
+            return None
+        chunks = self._chunks(doc_id)
+        passages = [
+            {"chunk_id": p.chunk_id, "section": p.section, "page": p.page or None, "text": p.text}
+            for p in (chunks or [])
+        ]
+        return {**doc, "passages": passages, "passages_available": chunks is not None}
+
+    def chunk_count(self) -> int | None:
+        chunks = self._chunks(None)
+        return None if chunks is None else len(chunks)
+
+
+def _store_passages(settings: Settings) -> PassageProvider | None:
+    """The ingest engineer's store, if it offers a way to list passages (see the report)."""
+    try:
+        from assistant import store
+    except Exception:
+        return None
+    lister = getattr(store, "list_passages", None)
+    if lister is None:
+        return None
+
+    def provider(doc_id: str | None) -> list[Passage]:
+        return list(lister(doc_id=doc_id, settings=settings))
+
+    return provider
+
+
+# --- generation queue --------------------------------------------------------------------------
+class Busy(Exception):
+    """Every generation slot and every queue place is taken."""
+
+
+class GenerationGate:
+    """At most ``concurrency`` answers at once and ``queue`` waiting; beyond that, Busy."""
+
+    def __init__(self, concurrency: int, queue: int) -> None:
+        self.concurrency = max(1, concurrency)
+        self.capacity = self.concurrency + max(0, queue)
+        self._semaphore = asyncio.Semaphore(self.concurrency)
+        self.pending = 0  # running + waiting
+        self.running = 0
+
+    def reserve(self) -> Ticket:
+        if self.pending >= self.capacity:
+            raise Busy
+        self.pending += 1
+        return Ticket(self)
+
+    @property
+    def waiting(self) -> int:
+        return self.pending - self.running
+
+
+class Ticket:
+    """A queue place; entering it waits for a generation slot. Release is idempotent."""
+
+    def __init__(self, gate: GenerationGate) -> None:
+        self.gate = gate
+        self._acquired = False
+        self._released = False
+
+    async def __aenter__(self) -> Ticket:
+        await self.gate._semaphore.acquire()
+        self._acquired = True
+        self.gate.running += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._acquired:
+            self._acquired = False
+            self.gate.running -= 1
+            self.gate._semaphore.release()
+        if not self._released:
+            self._released = True
+            self.gate.pending -= 1
+
+
+# --- response shapes ---------------------------------------------------------------------------
+class CalculationView(CalculationOut):
+    display: str = Field("", description="The result formatted by the server (e.g. « 848,90 € »).")
+
+
+class ChatAnswer(ChatResponse):
+    """The contract's response object, plus the stored message id (for feedback on one answer)."""
+
+    calculations: list[CalculationView] = Field(default_factory=list)  # type: ignore[assignment]
+    message_id: int | None = None
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conversation_id: str = Field(min_length=1, max_length=100)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+    message_id: int | None = None
+
+
+class FeedbackSaved(BaseModel):
+    status: Literal["ok"] = "ok"
+    feedback_id: int
+    conversation_id: str
+
+
+def format_result(calc: CalculationOut) -> str:
+    """The figure the way the rest of the assistant writes it: "1.035,20 €", "20 jours"."""
+    if calc.result is None:
+        return ""
+    if calc.unit.upper() in ("EUR", "€"):
+        return format_eur(Decimal(str(calc.result)))
+    value = Decimal(str(calc.result)).normalize()
+    number = f"{value:f}".replace(".", ",")
+    return f"{number} {calc.unit}".strip()
+
+
+def present(response: ChatResponse, conversation_id: str, message_id: int | None) -> ChatAnswer:
+    data = response.model_dump()
+    data["conversation_id"] = conversation_id
+    data["message_id"] = message_id
+    data["calculations"] = [
+        {**c.model_dump(), "display": format_result(c)} for c in response.calculations
+    ]
+    return ChatAnswer.model_validate(data)
+
+
+# --- middleware --------------------------------------------------------------------------------
+class BodyLimitMiddleware:
+    """413 for bodies over ``limit`` bytes, declared (Content-Length) or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                too_big = False
+            if too_big:
+                await self._reject(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No declared length: read the body up to the limit, then replay it.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._reject(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413,
+            "payload_too_large",
+            f"La requête est trop volumineuse (maximum {self.limit} octets).",
+            f"The request body is too large (at most {self.limit} bytes).",
+        )
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Security headers on every response; a strict CSP on pages; the widget stays embeddable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"").decode("latin-1")
+
+                def add(name: str, value: str) -> None:
+                    if name.lower().encode() not in names:
+                        headers.append((name.encode(), value.encode()))
+
+                add("X-Content-Type-Options", "nosniff")
+                add("Referrer-Policy", "no-referrer")
+                add("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                if path in WIDGET_PATHS:
+                    # Loaded by partner sites: no frame or CSP restriction makes sense on it.
+                    add("Cross-Origin-Resource-Policy", "cross-origin")
+                else:
+                    add("X-Frame-Options", "DENY")
+                    if content_type.startswith("text/html"):
+                        add("Content-Security-Policy", DOCS_CSP if path.startswith("/docs") else PAGE_CSP)
+                    elif not path.startswith("/static"):
+                        add("Content-Security-Policy", API_CSP)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# --- application state -------------------------------------------------------------------------
+Searcher = Callable[..., list[Passage]]
+
+
+@dataclass
+class Core:
+    settings: Settings
+    assistant: Any
+    searcher: Searcher | None
+    library: Library
+    storage: Storage | None
+    gate: GenerationGate | None = None
+    ready: bool = False
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def warm(self) -> None:
+        """Load the models and the index once, off the event loop: /api/health says when."""
+        try:
+            if self.storage is not None:
+                try:
+                    self.storage.create_tables()
+                except StorageError as exc:
+                    log.error("storage unavailable, answers will not be stored: %s", exc)
+            if self.assistant is None:
+                from assistant.chain import get_assistant
+
+                self.assistant = get_assistant(self.settings)
+            warm = getattr(self.assistant, "warm", None)
+            if callable(warm):
+                warm()
+            if self.searcher is None:
+                from assistant.retrieval import search
+
+                self.searcher = search
+            self.ready = True
+            log.info("assistant ready in %.1f s", time.monotonic() - self.started)
+        except Exception as exc:
+            self.error = f"{exc.__class__.__name__}: {exc}"
+            log.exception("assistant failed to start")
+
+    def require_ready(self) -> None:
+        if not self.ready:
+            if self.error:
+                raise ApiError(
+                    503,
+                    "unavailable",
+                    "L'assistant n'a pas pu démarrer. Réessayez plus tard.",
+                    "The assistant failed to start. Try again later.",
+                    headers={"Retry-After": "60"},
+                )
+            raise ApiError(
+                503,
+                "starting",
+                "L'assistant démarre (chargement des modèles). Réessayez dans quelques secondes.",
+                "The assistant is starting (loading models). Try again in a few seconds.",
+                headers={"Retry-After": "10"},
+            )
+
+    # --- storage, never fatal ------------------------------------------------------------
+    def load_history(self, conversation_id: str) -> list[Turn]:
+        if self.storage is None:
+            return []
+        try:
+            return self.storage.history(conversation_id, self.settings.max_history_turns)
+        except StorageError as exc:
+            log.error("cannot load history of %s: %s", conversation_id, exc)
+            return []
+
+    def save(self, conversation_id: str, question: str, response: ChatResponse) -> int | None:
+        if self.storage is None:
+            return None
+        try:
+            return self.storage.save_exchange(conversation_id, question, response)
+        except StorageError as exc:
+            log.error("cannot store the answer of %s: %s", conversation_id, exc)
+            return None
+
+
+def _core(request: Request) -> Core:
+    return request.app.state.core
+
+
+# --- request handling --------------------------------------------------------------------------
+def _check_chat(req: ChatRequest, settings: Settings) -> None:
+    if not req.message.strip():
+        raise ApiError(
+            422, "message_empty", "Le message est vide.", "The message is empty.", [{"field": "message"}]
+        )
+    if len(req.message) > settings.max_message_chars:
+        raise ApiError(
+            422,
+            "message_too_long",
+            f"Le message est trop long (maximum {settings.max_message_chars} caractères).",
+            f"The message is too long (at most {settings.max_message_chars} characters).",
+            [{"field": "message", "length": len(req.message), "max": settings.max_message_chars}],
+        )
+    if len(req.history) > settings.max_history_turns:
+        raise ApiError(
+            422,
+            "history_too_long",
+            f"L'historique compte trop de tours (maximum {settings.max_history_turns}).",
+            f"The history has too many turns (at most {settings.max_history_turns}).",
+            [{"field": "history", "turns": len(req.history), "max": settings.max_history_turns}],
+        )
+    if req.conversation_id is not None and not CONVERSATION_ID_RE.match(req.conversation_id):
+        raise ApiError(
+            422,
+            "conversation_id_invalid",
+            "L'identifiant de conversation est invalide (lettres, chiffres, - et _ ; 100 caractères au plus).",
+            "The conversation id is invalid (letters, digits, - and _; at most 100 characters).",
+            [{"field": "conversation_id"}],
+        )
+
+
+async def _prepare(core: Core, req: ChatRequest) -> tuple[ChatRequest, str]:
+    """The request the chain sees: masked user text, history from storage when asked for."""
+    _check_chat(req, core.settings)
+    conversation_id = req.conversation_id or str(uuid.uuid4())
+    history = [
+        Turn(role=t.role, content=mask(t.content) if t.role == "user" else t.content) for t in req.history
+    ]
+    if req.conversation_id and not req.history:
+        history = await run_in_threadpool(core.load_history, req.conversation_id)
+    chain_req = ChatRequest(message=mask(req.message), history=history, conversation_id=conversation_id)
+    return chain_req, conversation_id
+
+
+def _reserve(core: Core) -> Ticket:
+    assert core.gate is not None
+    try:
+        return core.gate.reserve()
+    except Busy:
+        raise ApiError(
+            503,
+            "busy",
+            "L'assistant répond déjà à beaucoup de questions. Réessayez dans un instant.",
+            "The assistant is busy with other questions. Try again in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_BUSY)},
+        ) from None
+
+
+def _sse(event: str, data: Any) -> dict[str, str]:
+    return {"event": event, "data": json.dumps(jsonable_encoder(data), ensure_ascii=False)}
+
+
+def _rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
+    retry_after = 60
+    limiter: Limiter = request.app.state.limiter
+    current = getattr(request.state, "view_rate_limit", None)
+    if current is not None:
+        try:
+            reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
+            retry_after = max(1, int(reset_at - time.time()) + 1)
+        except Exception:  # storage hiccup: keep the default
+            pass
+    return error_response(
+        429,
+        "rate_limited",
+        "Trop de questions en peu de temps. Patientez un peu avant de réessayer.",
+        "Too many requests. Please wait before trying again.",
+        {"limit": str(exc.detail)},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+# --- the application ---------------------------------------------------------------------------
+def create_app(
+    settings: Settings | None = None,
+    assistant: Any = None,
+    searcher: Searcher | None = None,
+    library: Library | None = None,
+    storage: Storage | None = None,
+) -> FastAPI:
+    """The app; every collaborator can be injected (tests use fakes), defaults load lazily."""
+    settings = settings or get_settings()
+    if storage is None:
+        try:
+            storage = Storage(settings.db_url)
+        except Exception as exc:  # a bad URL or a missing driver must not stop answering
+            log.error("storage disabled: %s", exc)
+            storage = None
+    core = Core(
+        settings=settings,
+        assistant=assistant,
+        searcher=searcher,
+        library=library or CorpusLibrary(settings, _store_passages(settings)),
+        storage=storage,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        core.gate = GenerationGate(settings.generation_concurrency, settings.generation_queue)
+        threading.Thread(target=core.warm, name="assistant-warm", daemon=True).start()
+        yield
+        if core.storage is not None:
+            core.storage.close()
+
+    app = FastAPI(
+        title="Assistant stages & alternance",
+        description=(
+            "Réponses sourcées sur la CIP, le stage d'insertion professionnelle, la convention de "
+            "stage IFAPME et la CISP en CEFA. Les montants viennent d'un calculateur déterministe."
+        ),
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.core = core
+
+    limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=False)
+    app.state.limiter = limiter
+
+    def chat_limit(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        if not settings.rate_limit:
+            return func
+        return limiter.shared_limit(settings.rate_limit, scope="chat")(func)
+
+    # Middleware: the last added is the outermost.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    # --- error handlers ----------------------------------------------------------------------
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.fr, exc.en, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = []
+        for err in exc.errors():
+            path, fr, en = _translate(err)
+            details.append({"field": path, "type": err.get("type"), "message": fr, "message_en": en})
+        first = details[0] if details else {"message": "Requête invalide.", "message_en": "Invalid request."}
+        if any(d.get("type") == "json_invalid" for d in details):
+            return error_response(400, "invalid_json", first["message"], first["message_en"], details)
+        return error_response(422, "invalid_request", first["message"], first["message_en"], details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {
+            404: ("not_found", "Adresse introuvable.", "Not found."),
+            405: ("method_not_allowed", "Méthode non autorisée.", "Method not allowed."),
+        }
+        code, fr, en = messages.get(exc.status_code, ("http_error", "Requête refusée.", "Request refused."))
+        return error_response(exc.status_code, code, fr, en, None, getattr(exc, "headers", None))
+
+    app.add_exception_handler(RateLimitExceeded, _rate_limited)  # type: ignore[arg-type]
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__, exc_info=exc)
+        return error_response(
+            500,
+            "internal_error",
+            "Erreur interne du serveur. Réessayez plus tard.",
+            "Internal server error. Please try again later.",
+        )
+
+    # --- chat --------------------------------------------------------------------------------
+    @app.post("/api/chat", response_model=ChatAnswer, tags=["chat"], summary="Une réponse sourcée")
+    @chat_limit
+    async def chat(request: Request, body: ChatRequest) -> ChatAnswer:
+        core = _core(request)
+        chain_req, conversation_id = await _prepare(core, body)
+        core.require_ready()
+        started = time.perf_counter()
+        async with _reserve(core):
+            response: ChatResponse = await run_in_threadpool(core.assistant.ask, chain_req)
+        if response.latency_ms is None:
+            response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        message_id = await run_in_threadpool(core.save, conversation_id, chain_req.message, response)
+        log.info(
+            "chat conversation=%s chars=%d latency_ms=%.0f refused=%s",
+            conversation_id,
+            len(body.message),
+            response.latency_ms or 0,
+            response.refused,
+        )
+        return present(response, conversation_id, message_id)
+
+    @app.post(
+        "/api/chat/stream",
+        tags=["chat"],
+        summary="La même réponse en Server-Sent Events",
+        response_class=EventSourceResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "token*, citations, calculations, done"}},
+    )
+    @chat_limit
+    async def chat_stream(request: Request, body: ChatRequest) -> EventSourceResponse:
+        """Events: ``token`` (text delta, JSON string), ``citations``, ``calculations``, ``done``
+        (the full response object); ``error`` if the answer fails midway. Every data is JSON."""
+        core = _core(request)
+        chain_req, conversation_id = await _prepare(core, body)
+        core.require_ready()
+        ticket = _reserve(core)
+        return EventSourceResponse(
+            _stream_events(core, ticket, chain_req, conversation_id, len(body.message)),
+            ping=15,
+            background=BackgroundTask(ticket.release),
+        )
+
+    # --- search, health, documents -------------------------------------------------------------
+    @app.get("/api/search", response_model=list[Passage], tags=["search"], summary="Passages classés")
+    async def search(
+        request: Request,
+        q: Annotated[str, Query(max_length=2000, description="La question")],
+        k: Annotated[int, Query(ge=1, le=50)] = 5,
+        mode: Annotated[Literal["hybrid", "dense", "bm25"], Query()] = "hybrid",
+    ) -> list[Passage]:
+        return await _search(_core(request), q, k, mode)
+
+    @app.get("/api/health", tags=["health"], summary="État du service")
+    async def health(request: Request) -> dict[str, Any]:
+        core = _core(request)
+        chunks = await run_in_threadpool(core.library.chunk_count) if core.ready else None
+        storage = core.storage
+        return {
+            "status": "ok" if core.ready else ("error" if core.error else "starting"),
+            "ready": core.ready,
+            "documents": len(core.library.documents()) if core.ready else len(_safe_docs(core)),
+            "chunks": chunks,
+            "embedding_model": settings.embedding_model,
+            "llm_backend": getattr(core.assistant, "backend", None) or settings.llm_backend,
+            "database": {"backend": storage.backend if storage else None, "ok": storage.healthy if storage else False},
+            "queue": {
+                "running": core.gate.running if core.gate else 0,
+                "waiting": core.gate.waiting if core.gate else 0,
+                "capacity": core.gate.capacity if core.gate else 0,
+            },
+            "error": core.error,
+            "uptime_s": round(time.monotonic() - core.started, 1),
+        }
+
+    @app.get("/api/documents", tags=["documents"], summary="Les documents sources")
+    async def documents(request: Request) -> list[dict[str, Any]]:
+        return await run_in_threadpool(_core(request).library.documents)
+
+    @app.get("/api/documents/{doc_id}", tags=["documents"], summary="Un document et ses passages")
+    async def document(request: Request, doc_id: str) -> dict[str, Any]:
+        doc = await run_in_threadpool(_core(request).library.document, doc_id)
+        if doc is None:
+            raise ApiError(404, "document_not_found", "Document inconnu.", "Unknown document.", {"doc_id": doc_id})
+        return doc
+
+    # --- feedback ----------------------------------------------------------------------------
+    @app.post("/api/feedback", response_model=FeedbackSaved, status_code=201, tags=["feedback"], summary="Un avis")
+    async def give_feedback(request: Request, body: FeedbackRequest) -> FeedbackSaved:
+        core = _core(request)
+        if core.storage is None:
+            raise ApiError(503, "storage_unavailable", "Avis non enregistré (base indisponible).", "Feedback not saved (database unavailable).")
+        comment = mask(body.comment.strip()) if body.comment and body.comment.strip() else None
+        try:
+            feedback_id = await run_in_threadpool(
+                core.storage.add_feedback, body.conversation_id, body.rating, comment, body.message_id
+            )
+        except UnknownConversation:
+            raise ApiError(
+                404,
+                "conversation_not_found",
+                "Conversation inconnue.",
+                "Unknown conversation.",
+                {"conversation_id": body.conversation_id},
+            ) from None
+        except StorageError as exc:
+            log.error("cannot store feedback: %s", exc)
+            raise ApiError(
+                503,
+                "storage_unavailable",
+                "Avis non enregistré (base indisponible). Réessayez plus tard.",
+                "Feedback not saved (database unavailable). Try again later.",
+                headers={"Retry-After": "30"},
+            ) from None
+        return FeedbackSaved(feedback_id=feedback_id, conversation_id=body.conversation_id)
+
+    # --- advisor -----------------------------------------------------------------------------
+    def advisor(authorization: Annotated[str | None, Header()] = None) -> None:
+        token = settings.advisor_token
+        if not token:
+            raise ApiError(
+                403,
+                "advisor_disabled",
+                "La vue conseiller est désactivée (ASSISTANT_ADVISOR_TOKEN n'est pas défini).",
+                "The advisor view is disabled (ASSISTANT_ADVISOR_TOKEN is not set).",
+            )
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise ApiError(
+                401,
+                "unauthorized",
+                "Jeton conseiller manquant ou invalide.",
+                "Missing or invalid advisor token.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    @app.get("/api/advisor/conversations", tags=["advisor"], dependencies=[Depends(advisor)])
+    async def advisor_conversations(
+        request: Request,
+        thumbs: Annotated[Literal["up", "down"] | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> list[dict[str, Any]]:
+        core = _core(request)
+        if core.storage is None:
+            return []
+        try:
+            return await run_in_threadpool(core.storage.recent_conversations, limit, thumbs)
+        except StorageError as exc:
+            log.error("cannot read conversations: %s", exc)
+            raise ApiError(503, "storage_unavailable", "Base indisponible.", "Database unavailable.") from None
+
+    @app.get("/api/advisor/search", response_model=list[Passage], tags=["advisor"], dependencies=[Depends(advisor)])
+    async def advisor_search(
+        request: Request,
+        q: Annotated[str, Query(max_length=2000)],
+        k: Annotated[int, Query(ge=1, le=50)] = 10,
+        mode: Annotated[Literal["hybrid", "dense", "bm25"], Query()] = "hybrid",
+    ) -> list[Passage]:
+        return await _search(_core(request), q, k, mode)
+
+    # --- pages -------------------------------------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/advisor", include_in_schema=False)
+    async def advisor_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "advisor.html")
+
+    @app.get("/documents/{doc_id}", include_in_schema=False)
+    async def document_page(doc_id: str) -> FileResponse:
+        return FileResponse(STATIC_DIR / "document.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(STATIC_DIR / "widget.js", media_type="text/javascript")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+    return app
+
+
+def _safe_docs(core: Core) -> list[dict[str, Any]]:
+    try:
+        return core.library.documents()
+    except Exception:
+        return []
+
+
+async def _search(core: Core, q: str, k: int, mode: str) -> list[Passage]:
+    if not q.strip():
+        raise ApiError(422, "query_empty", "La recherche est vide.", "The query is empty.", [{"field": "q"}])
+    core.require_ready()
+    assert core.searcher is not None
+    try:
+        return await run_in_threadpool(core.searcher, q, k=k, mode=mode)
+    except Exception as exc:
+        log.error("search failed: %s", exc.__class__.__name__, exc_info=exc)
+        raise ApiError(
+            503,
+            "search_unavailable",
+            "La recherche est indisponible pour le moment.",
+            "Search is unavailable at the moment.",
+            headers={"Retry-After": "30"},
+        ) from None
+
+
+async def _stream_events(
+    core: Core, ticket: Ticket, req: ChatRequest, conversation_id: str, chars: int
+) -> AsyncIterator[dict[str, str]]:
+    """Pass the chain's events through as they come; add the conversation id and store at done."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    cancelled = threading.Event()
+
+    def produce() -> None:
+        events: Iterator[Any] | None = None
+        try:
+            events = iter(core.assistant.stream(req))
+            for event in events:
+                if cancelled.is_set():
+                    break
+                loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
+        except Exception as exc:
+            log.error("stream failed: %s", exc.__class__.__name__, exc_info=exc)
+            loop.call_soon_threadsafe(queue.put_nowait, ("error", None))
+        finally:
+            close = getattr(events, "close", None)
+            if callable(close):
+                with suppress(Exception):
+                    close()
+            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+
+    started = time.perf_counter()
+    try:
+        async with ticket:
+            producer = loop.run_in_executor(None, produce)
+            while True:
+                kind, event = await queue.get()
+                if kind == "end":
+                    break
+                if kind == "error":
+                    yield _sse(
+                        "error",
+                        {
+                            "error": "internal_error",
+                            "message": "La réponse a été interrompue par une erreur. Réessayez.",
+                            "message_en": "The answer was interrupted by an error. Please try again.",
+                        },
+                    )
+                    continue
+                name, data = event[0], event[1]
+                if name == "done":
+                    response = ChatResponse.model_validate(jsonable_encoder(data))
+                    if response.latency_ms is None:
+                        response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+                    message_id = await run_in_threadpool(core.save, conversation_id, req.message, response)
+                    log.info(
+                        "stream conversation=%s chars=%d latency_ms=%.0f refused=%s",
+                        conversation_id,
+                        chars,
+                        response.latency_ms or 0,
+                        response.refused,
+                    )
+                    yield _sse("done", present(response, conversation_id, message_id))
+                elif name == "calculations":
+                    calcs = [CalculationOut.model_validate(jsonable_encoder(c)) for c in data or []]
+                    yield _sse("calculations", [{**c.model_dump(), "display": format_result(c)} for c in calcs])
+                else:
+                    yield _sse(name, data)
+            await producer
+    finally:
+        cancelled.set()
+        ticket.release()

@@ -1,0 +1,194 @@
+/* Advisor view: every JSON call carries the advisor token (Authorization: Bearer). Text only. */
+(function () {
+  "use strict";
+
+  var KEY = "assistant-advisor-token";
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function token() {
+    return sessionStorage.getItem(KEY) || "";
+  }
+
+  function call(path) {
+    return fetch(path, { headers: { Authorization: "Bearer " + token() } }).then(function (response) {
+      if (response.status === 401 || response.status === 403) {
+        return response.json().then(function (body) {
+          if (response.status === 401) sessionStorage.removeItem(KEY);
+          showLogin(body.message);
+          throw new Error(body.message);
+        });
+      }
+      if (!response.ok) {
+        return response.json().then(function (body) { throw new Error(body.message || "Erreur " + response.status); },
+          function () { throw new Error("Erreur " + response.status); });
+      }
+      return response.json();
+    });
+  }
+
+  function showLogin(message) {
+    $("app").hidden = true;
+    $("login").hidden = false;
+    $("login-error").textContent = message || "";
+    $("token").focus();
+  }
+
+  function showApp() {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    loadConversations();
+    loadDocuments();
+  }
+
+  /* --- tabs ---------------------------------------------------------------------------------- */
+  var tabs = ["conversations", "search", "documents"];
+  tabs.forEach(function (name) {
+    $("tab-" + name).addEventListener("click", function () {
+      tabs.forEach(function (other) {
+        $("tab-" + other).setAttribute("aria-selected", other === name ? "true" : "false");
+        $(other).hidden = other !== name;
+      });
+    });
+  });
+
+  /* --- conversations ------------------------------------------------------------------------- */
+  function renderExchange(message, feedback) {
+    var box = el("div", "exchange");
+    box.appendChild(el("p", "q", "Q : " + message.question));
+    box.appendChild(el("p", null, "R : " + message.answer));
+    var facts = el("ul");
+    (message.calculations || []).forEach(function (c) {
+      facts.appendChild(el("li", null, "Calcul " + (c.label || c.name) + " : " + (c.formula || c.result) + (c.valid_from ? " (barème du " + c.valid_from + ")" : "")));
+    });
+    (message.citations || []).forEach(function (c, i) {
+      facts.appendChild(el("li", null, "[" + (c.marker || i + 1) + "] " + c.doc_id + (c.section ? " — " + c.section : "") + (c.page ? ", p. " + c.page : "") + " (score " + Number(c.score || 0).toFixed(3) + ")"));
+    });
+    var info = [message.created_at, message.backend, message.latency_ms ? Math.round(message.latency_ms) + " ms" : null,
+      message.refused ? "refus" : null, message.fallback ? "repli" : null].filter(Boolean).join(" · ");
+    facts.appendChild(el("li", null, info));
+    (message.guard || []).forEach(function (g) { facts.appendChild(el("li", null, "Garde-fou : " + g)); });
+    feedback.filter(function (f) { return f.message_id === message.id; }).forEach(function (f) {
+      var item = el("li");
+      item.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "👎 négatif" : "👍 positif"));
+      if (f.comment) item.appendChild(document.createTextNode(f.comment));
+      facts.appendChild(item);
+    });
+    box.appendChild(facts);
+    return box;
+  }
+
+  function loadConversations() {
+    var thumbs = $("thumbs").value;
+    $("conv-status").textContent = "Chargement…";
+    call("/api/advisor/conversations?limit=100" + (thumbs ? "&thumbs=" + encodeURIComponent(thumbs) : "")).then(function (conversations) {
+      var list = $("conv-list");
+      clear(list);
+      $("conv-status").textContent = conversations.length + " conversation(s).";
+      conversations.forEach(function (conv) {
+        var box = el("article", "conv");
+        var title = el("h3", null, conv.updated_at + " — " + conv.conversation_id);
+        conv.feedback.forEach(function (f) {
+          title.appendChild(document.createTextNode(" "));
+          title.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "👎" : "👍"));
+        });
+        box.appendChild(title);
+        conv.messages.forEach(function (m) { box.appendChild(renderExchange(m, conv.feedback)); });
+        list.appendChild(box);
+      });
+    }).catch(function (error) { $("conv-status").textContent = error.message; });
+  }
+
+  $("conv-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    loadConversations();
+  });
+  $("thumbs").addEventListener("change", loadConversations);
+
+  /* --- search -------------------------------------------------------------------------------- */
+  $("search-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var q = $("q").value.trim();
+    if (!q) return;
+    $("search-status").textContent = "Recherche…";
+    var path = "/api/advisor/search?q=" + encodeURIComponent(q) + "&mode=" + encodeURIComponent($("mode").value) + "&k=" + encodeURIComponent($("k").value || "10");
+    call(path).then(function (passages) {
+      var body = $("search-results");
+      clear(body);
+      passages.forEach(function (p, i) {
+        var row = el("tr");
+        row.appendChild(el("td", "num", i + 1));
+        row.appendChild(el("td", "num", Number(p.score).toFixed(4)));
+        row.appendChild(el("td", null, (p.retrievers || []).join(" + ")));
+        var doc = el("td");
+        var link = el("a", null, p.doc_id);
+        link.href = "/documents/" + encodeURIComponent(p.doc_id) + "#" + encodeURIComponent(p.chunk_id);
+        doc.appendChild(link);
+        doc.appendChild(el("div", "note", [p.section, p.page ? "p. " + p.page : null].filter(Boolean).join(" · ")));
+        row.appendChild(doc);
+        row.appendChild(el("td", null, p.text.length > 400 ? p.text.slice(0, 400) + "…" : p.text));
+        body.appendChild(row);
+      });
+      $("search-table").hidden = !passages.length;
+      $("search-status").textContent = passages.length + " passage(s).";
+    }).catch(function (error) { $("search-status").textContent = error.message; });
+  });
+
+  /* --- documents ----------------------------------------------------------------------------- */
+  function loadDocuments() {
+    fetch("/api/documents").then(function (r) { return r.json(); }).then(function (docs) {
+      var list = $("doc-list");
+      clear(list);
+      docs.forEach(function (d) {
+        var item = el("li");
+        var button = el("button", null, d.title);
+        button.type = "button";
+        button.addEventListener("click", function () { showDocument(d.doc_id); });
+        item.appendChild(button);
+        item.appendChild(el("span", "note", " — " + d.doc_id + (d.passages !== null && d.passages !== undefined ? " · " + d.passages + " passages" : "") + (d.updated ? " · " + d.updated : "")));
+        list.appendChild(item);
+      });
+    });
+  }
+
+  function showDocument(docId) {
+    var box = $("doc-passages");
+    clear(box);
+    $("doc-status").textContent = "Chargement…";
+    fetch("/api/documents/" + encodeURIComponent(docId)).then(function (r) { return r.json(); }).then(function (doc) {
+      $("doc-status").textContent = doc.title + " : " + (doc.passages || []).length + " passage(s).";
+      (doc.passages || []).forEach(function (p) {
+        var item = el("article", "passage");
+        item.appendChild(el("h3", null, p.section || doc.title));
+        item.appendChild(el("p", "where", [p.chunk_id, p.page ? "p. " + p.page : null].filter(Boolean).join(" · ")));
+        item.appendChild(el("p", "text", p.text));
+        box.appendChild(item);
+      });
+    });
+  }
+
+  /* --- start --------------------------------------------------------------------------------- */
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    sessionStorage.setItem(KEY, $("token").value.trim());
+    $("token").value = "";
+    call("/api/advisor/conversations?limit=1").then(showApp, function () {});
+  });
+  $("logout").addEventListener("click", function () {
+    sessionStorage.removeItem(KEY);
+    showLogin("");
+  });
+
+  if (token()) call("/api/advisor/conversations?limit=1").then(showApp, function () {});
+  else showLogin("");
+})();
