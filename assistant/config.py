@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     scheme_boost: float = 0.5
 
+    # --- answers (chain) -------------------------------------------------------------------
+    llm_cache_mb: int = 256  # llama.cpp RAM state cache (0 = off); the KV prefix is reused anyway
+    fake_responses: list[str] | None = None  # `fake` backend script; default: echo the extractive answer
+    followup_rewrite: bool = True  # let the model rewrite follow-ups (checked; rules otherwise)
+    prompt_passages: int = 4  # passages shown to the model
+    prompt_passage_chars: int = 600  # per passage: its best sentences (small prompt = fast on CPU)
+    answer_max_words: int = 120
+    scope_min_coverage: float = 0.6  # off-domain when fewer of the question's words occur in the passages
+    support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share
+
     # --- storage and API -------------------------------------------------------------------
     database_url: str | None = None  # default: sqlite:///data_dir/assistant.db
     host: str = "127.0.0.1"
