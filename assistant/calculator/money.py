@@ -7,6 +7,7 @@ brochures and models write: "1035.20", "1 035,20 €", "1.035,20€", "848,90", 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -41,6 +42,15 @@ def format_eur(value: Decimal | float | int, cents: bool = True) -> str:
     if cents or frac != "00":
         text += "," + frac
     return f"{sign}{text} €"
+
+
+def format_number(value: Decimal | float | int, decimals: int = 2) -> str:
+    """A plain number the French way, trailing zeros dropped: 24 -> "24", 24.5 -> "24,5", 1051.29 -> "1.051,29"."""
+    if not 0 <= decimals <= 2:
+        raise ValueError("decimals must be 0, 1 or 2")
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = format_eur(number)[: -len(" €")]
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -84,16 +94,19 @@ def _is_ordinal(match: re.Match[str]) -> bool:
     return suffix == "e" and number.isdigit() and len(number) <= 2
 
 
-def find_amounts(text: str) -> list[Decimal]:
-    """Every euro figure in a text (a number next to €, EUR, euro(s) or a trailing 'e', not an ordinal)."""
-    found = []
+def iter_amounts(text: str) -> Iterator[tuple[Decimal, int, int]]:
+    """Each euro figure of a text with its span (start, end), ordinals skipped."""
     for m in EURO_RE.finditer(text):
         if _is_ordinal(m):
             continue
         value = parse_number(m.group("a") or m.group("b"))
         if value is not None:
-            found.append(value)
-    return found
+            yield value, m.start(), m.end()
+
+
+def find_amounts(text: str) -> list[Decimal]:
+    """Every euro figure in a text (a number next to €, EUR, euro(s) or a trailing 'e', not an ordinal)."""
+    return [value for value, _, _ in iter_amounts(text)]
 
 
 def find_numbers(text: str) -> list[Decimal]:
