@@ -705,6 +705,15 @@ def create_app(
             path, fr, en = _translate(err)
             details.append({"field": path, "type": err.get("type"), "message": fr, "message_en": en})
         first = details[0] if details else {"message": "Requête invalide.", "message_en": "Invalid request."}
+        content_type = request.headers.get("content-type", "")
+        if request.method == "POST" and "json" not in content_type and any(d["field"] == "body" for d in details):
+            return error_response(
+                415,
+                "unsupported_media_type",
+                "Envoyez un corps JSON (Content-Type: application/json).",
+                "Send a JSON body (Content-Type: application/json).",
+                details,
+            )
         if any(d.get("type") == "json_invalid" for d in details):
             return error_response(400, "invalid_json", first["message"], first["message_en"], details)
         return error_response(422, "invalid_request", first["message"], first["message_en"], details)

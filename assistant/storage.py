@@ -232,10 +232,10 @@ class Storage:
             return conn.execute(select(conversations.c.id).where(conversations.c.id == conversation_id)).first() is not None
 
     def history(self, conversation_id: str, max_turns: int) -> list[Turn]:
-        """The last ``max_turns`` turns (user and assistant alternately) of a conversation."""
-        if max_turns <= 0:
+        """The last exchanges of a conversation as at most ``max_turns`` turns (user, assistant, ...)."""
+        exchanges = max_turns // 2  # whole exchanges only: history starts with a user turn
+        if exchanges <= 0:
             return []
-        exchanges = (max_turns + 1) // 2
         with self._begin() as conn:
             rows = conn.execute(
                 select(messages.c.question, messages.c.answer)
@@ -247,7 +247,7 @@ class Storage:
         for question, answer in reversed(rows):
             turns.append(Turn(role="user", content=question[:8000]))
             turns.append(Turn(role="assistant", content=answer[:8000]))
-        return turns[-max_turns:]
+        return turns
 
     def recent_conversations(self, limit: int = 50, rating: str | None = None) -> list[dict[str, Any]]:
         """Newest conversations first, each with its messages and feedback.
