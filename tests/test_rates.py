@@ -1,0 +1,157 @@
+"""rates.yaml: every figure is quoted verbatim from its document and holds the value used."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from assistant.calculator.rates import (
+    Rate,
+    RateTable,
+    check_rates,
+    document_text,
+    fold_spaces,
+    load_rates,
+)
+from assistant.calculator.vocabulary import numbers_in
+from assistant.config import PROJECT_ROOT
+from assistant.schemes import load_vocabulary
+
+CORPUS = PROJECT_ROOT / "corpus"
+TABLE = load_rates()
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, str]:
+    sources = yaml.safe_load((CORPUS / "sources.yaml").read_text(encoding="utf-8"))
+    return {d["id"]: fold_spaces(document_text(CORPUS / d["file"])) for d in sources["documents"]}
+
+
+@pytest.mark.parametrize("rate", TABLE.rates, ids=lambda r: r.id)
+def test_quote_is_verbatim_in_its_document(rate: Rate, documents: dict[str, str]) -> None:
+    assert rate.doc_id in documents
+    assert fold_spaces(rate.quote) in documents[rate.doc_id]
+
+
+@pytest.mark.parametrize("rate", TABLE.rates, ids=lambda r: r.id)
+def test_quote_holds_the_figure_as_written(rate: Rate) -> None:
+    assert fold_spaces(rate.figure) in fold_spaces(rate.quote)
+    assert rate.value in numbers_in(rate.figure)
+
+
+@pytest.mark.parametrize("rate", TABLE.rates, ids=lambda r: r.id)
+def test_scheme_is_a_known_scheme(rate: Rate) -> None:
+    assert rate.scheme in load_vocabulary().schemes
+
+
+def test_check_rates_passes_on_the_corpus() -> None:
+    assert check_rates(CORPUS) == []
+
+
+@pytest.mark.parametrize(
+    ("rate_id", "value", "written"),
+    [
+        ("cip_indemnity_18", "848.90", "848,90€"),
+        ("cip_indemnity_21", "1035.20", "1.035,20 €"),
+        ("master_lump_2011", "7218", "7.218 €"),
+        ("master_lump_2016", "7813", "7.813 €"),
+        ("master_lump_2019", "7969", "7969 €"),
+        ("master_monthly", "796.9", "796,9 €"),
+        ("master_daily", "79.69", "79,69 €"),
+        ("master_monthly_tax_section", "796.3", "796,3 €"),
+        ("ifapme_qualified_1", "908.33", "908,33€"),
+        ("ifapme_qualified_2", "1073.49", "1073,49€"),
+        ("ifapme_unqualified_1", "625.60", "625,60€"),
+        ("ifapme_unqualified_2", "908.29", "908,29€"),
+        ("ifapme_unqualified_3", "1073.49", "1073,49€"),
+        ("ifapme_family_ceiling", "759.28", "759,28€"),
+        ("sip_family_ceiling", "715.46", "715,46 €"),
+        ("master_family_ceiling", "530.49", "530,49 €"),
+        ("dependent_two_parents_net", "3490", "3.490€"),
+        ("dependent_two_parents_gross", "7272.50", "7.272,50€"),
+        ("dependent_single_parent_net", "5040", "5.040€"),
+        ("dependent_single_parent_gross", "9210", "9.210€"),
+        ("tax_exempt_net", "9270", "9270€"),
+        ("tax_exempt_gross", "13242.86", "13.242,86€"),
+        ("master_tax_threshold", "7420", "7.420 €"),
+        ("cisp_example_16_year_1", "265.59", "265,59 euros"),
+        ("cisp_example_18_year_3", "451.12", "451,12 euros"),
+        ("ifapme_leave_5_days", "20", "20 ou 24 jours"),
+        ("ifapme_leave_6_days", "24", "20 ou 24 jours"),
+        ("sip_duration_days", "310", "310 jours"),
+    ],
+)
+def test_brief_figures(rate_id: str, value: str, written: str) -> None:
+    rate = TABLE.get(rate_id)
+    assert rate.value == Decimal(value)
+    assert written in rate.quote
+
+
+def test_dates_and_valid_from() -> None:
+    assert TABLE.get("cip_indemnity_18").date_label == "index mai 2024"
+    assert TABLE.get("cip_indemnity_18").iso_date == "2024-05-01"
+    assert TABLE.get("ifapme_qualified_1").iso_date == "2023-09-01"
+    assert TABLE.get("ifapme_family_ceiling").iso_date == "2022-12-01"
+    assert TABLE.get("master_lump_2016").iso_date == "2016-06-01"
+    assert TABLE.get("master_lump_2019").iso_date == "2019-01-01"
+    assert TABLE.get("sip_family_ceiling").iso_date is None  # the article is not dated
+
+
+def _one_rate(**changes: object) -> dict:
+    base = TABLE.get("cip_indemnity_18").model_dump(mode="json")
+    base.update(changes)
+    return base
+
+
+def test_check_rates_reports_a_quote_not_in_the_document() -> None:
+    bad = RateTable.model_validate({"rates": [_one_rate(quote="L'indemnité est de 848,90€ pour tout le monde")]})
+    problems = check_rates(CORPUS, bad)
+    assert len(problems) == 1 and "quote not found" in problems[0]
+
+
+def test_check_rates_reports_an_unknown_document() -> None:
+    bad = RateTable.model_validate({"rates": [_one_rate(doc_id="nope")]})
+    assert "unknown doc_id" in check_rates(CORPUS, bad)[0]
+
+
+def test_a_figure_missing_from_its_quote_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="not in its quote"):
+        Rate.model_validate(_one_rate(figure="849,90€"))
+
+
+def test_a_value_that_differs_from_the_figure_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="not the number written"):
+        Rate.model_validate(_one_rate(value="849.90"))
+
+
+def test_values_must_be_strings_in_yaml() -> None:
+    with pytest.raises(ValidationError, match="string"):
+        Rate.model_validate(_one_rate(value=848.9))
+
+
+def test_duplicate_ids_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="duplicate"):
+        RateTable.model_validate({"rates": [_one_rate(), _one_rate()]})
+
+
+def test_unknown_rate_id_raises() -> None:
+    with pytest.raises(KeyError):
+        TABLE.get("no_such_rate")
+
+
+def test_advisor_edit_flow(tmp_path: Path) -> None:
+    """Editing the value without the quote fails; editing both to another document's text is caught."""
+    data = yaml.safe_load((PROJECT_ROOT / "assistant/calculator/rates.yaml").read_text(encoding="utf-8"))
+    for rate in data["rates"]:
+        if rate["id"] == "cip_indemnity_21":
+            rate["value"] = "1056.00"
+            rate["figure"] = "1.056,00 €"
+            rate["quote"] = "variera de 848,90€ (18 ans) à 1.056,00 € (21 ans et plus)"
+    edited = tmp_path / "rates.yaml"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = check_rates(CORPUS, load_rates(edited))
+    assert [p.split(":")[0] for p in problems] == ["cip_indemnity_21"]
