@@ -1,0 +1,159 @@
+"""Which calculations a question needs, decided without a model.
+
+A small model without tool calling must still get the right figure, so the router reads the
+question's intents (vocabulary.yaml) and slots and calls the calculations itself. Rules:
+
+- Scheme: the `schemes` argument, else the schemes named in the question, else those of earlier
+  turns, else "ifapme" when the user says whether they are qualified (only the IFAPME table has
+  that distinction). A master en alternance is a CIP: "cip-master" replaces "cip".
+- An amount asked without any scheme gives one `scheme_needed` calculation (no figure, a question
+  to ask): amounts differ by scheme and picking one would be a guess.
+- Ceilings: the scheme's own source; with no scheme, each source's ceiling with its scope.
+- Counts (leave, notice, suspension) are only in the IFAPME brochure: with no scheme they are given
+  with that scope; for another scheme the calculation says the sources do not give them.
+- A turn with no intent of its own that only states a situation ("j'ai 19 ans") continues the
+  request of the earlier turns (Slots.intents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from assistant.calculator import calculations as calc
+from assistant.calculator.intents import COUNT_INTENTS
+from assistant.calculator.result import Calculation
+from assistant.calculator.slots import Slots, extract_slots
+
+KNOWN_SCHEMES = ("cip", "cip-master", "ifapme", "sip", "cisp")
+
+
+def resolve_schemes(own: Slots, merged: Slots, schemes: list[str] | None) -> list[str]:
+    chosen = list(schemes or own.schemes or merged.schemes)
+    if not chosen and merged.qualified is not None:
+        chosen = ["ifapme"]
+    if "cip-master" in chosen and "cip" in chosen:
+        chosen.remove("cip")
+    return [s for s in dict.fromkeys(chosen) if s in KNOWN_SCHEMES]
+
+
+def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calculation]:
+    """What the user earns in a scheme: per month, over N days/months, or per year."""
+    wants_total = "total" in intents or s.days is not None or s.months is not None
+    if scheme == "cip":
+        return [calc.cip_total(s.age, s.months) if s.months is not None else calc.cip_indemnity(s.age)]
+    if scheme == "cip-master":
+        if wants_total:
+            return [calc.cip_master_total(days=s.days, months=s.months if s.days is None else None, year=s.year)]
+        return [calc.cip_master_indemnity()]
+    if scheme == "ifapme":
+        if s.months is not None:
+            return [calc.ifapme_total(s.year, s.qualified, s.months)]
+        if "yearly" in intents:
+            return [calc.ifapme_yearly(s.year, s.qualified)]
+        return [calc.ifapme_allocation(s.year, s.qualified)]
+    if scheme == "cisp":
+        return [calc.cisp_indemnity(s.age, s.year, s.hours_per_week)]
+    if scheme == "sip":
+        return [calc.sip_allowance()]
+    return []
+
+
+def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Decimal | None, Decimal | None]:
+    """The scheme's own allocation when the user gave no amount: (calculation, monthly, yearly)."""
+    if scheme == "ifapme":
+        c = calc.ifapme_allocation(s.year, s.qualified)
+        return c, c.result, calc.ifapme_yearly(s.year, s.qualified).result
+    if scheme == "cip-master":
+        c = calc.cip_master_indemnity()
+        return c, calc.rate("master_monthly").value, c.result
+    if scheme == "cip":
+        c = calc.cip_indemnity(s.age)
+        yearly = calc.cip_total(s.age, s.months).result if s.months is not None else None
+        return c, c.result, yearly
+    if scheme == "cisp":
+        c = calc.cisp_indemnity(s.age, s.year, s.hours_per_week)
+        return c, c.result, None
+    return None, None, None
+
+
+def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str]) -> list[Calculation]:
+    out: list[Calculation] = []
+    scopes = schemes or [None]
+    for scheme in scopes:
+        monthly = yearly = None
+        period = s.amount_period
+        if s.amount is not None:
+            monthly = yearly = s.amount
+        elif scheme is not None:
+            own, monthly, yearly = _scheme_income(scheme, s)
+            if own is not None:
+                out.append(own)
+        if "family_allowance" in kinds:
+            family_schemes = [scheme] if scheme else list(calc.FAMILY_SCHEMES)
+            for fs in family_schemes:
+                amount, p = (monthly, period) if s.amount is not None else (monthly, "month")
+                out.append(calc.family_allowance_check(amount, p, fs, s.region))
+        if "dependent" in kinds:
+            households = ["two_parents", "single_parent"] if s.single_parent is None else (
+                ["single_parent"] if s.single_parent else ["two_parents"])
+            amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
+            for household in households:
+                out.append(calc.dependent_check(amount, p, household, scheme))  # type: ignore[arg-type]
+        if "tax" in kinds:
+            tax_schemes = [scheme] if scheme in calc.TAX_SCHEMES else list(calc.TAX_SCHEMES)
+            amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
+            for ts in tax_schemes:
+                out.append(calc.tax_check(amount, p, ts))
+    return out
+
+
+def count_calculations(schemes: list[str], s: Slots, intents: list[str]) -> list[Calculation]:
+    out: list[Calculation] = []
+    if "paid_leave" in intents:
+        out += [calc.paid_leave(s.days_per_week, scheme) for scheme in schemes or [None]]
+    if "duration" in intents:
+        out += [calc.duration(scheme, s.year) for scheme in schemes or KNOWN_SCHEMES]
+    if "notice" in intents:
+        out += [calc.notice_period(scheme) for scheme in schemes or [None]]
+    if "suspension" in intents:
+        out += [calc.suspension_pay(scheme) for scheme in schemes or [None]]
+    return out
+
+
+def _unique(calculations: Iterable[Calculation]) -> list[Calculation]:
+    seen: set[str] = set()
+    out = []
+    for c in calculations:
+        key = c.model_dump_json(include={"name", "inputs", "statement"})
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def route(question: str, slots: Slots | None = None, schemes: list[str] | None = None) -> list[Calculation]:
+    """The calculations a question needs; [] when it asks for no amount, count or ceiling."""
+    own = extract_slots(question)
+    merged = slots.merge(own) if slots is not None else own
+    intents = own.intents or (merged.intents if own.has_situation() else [])
+    if not intents:
+        return []
+    active = resolve_schemes(own, merged, schemes)
+    counts = [i for i in COUNT_INTENTS if i in intents]
+    kinds = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
+    if not kinds and "threshold" in intents and not counts:
+        kinds = ["family_allowance", "dependent", "tax"]
+    asks_amount = not counts and not kinds and any(i in intents for i in ("amount", "total", "yearly"))
+
+    out: list[Calculation] = []
+    if asks_amount:
+        if not active:
+            out.append(calc.scheme_needed())
+        for scheme in active:
+            out += amount_calculations(scheme, merged, intents)
+    if kinds:
+        out += threshold_calculations(active, merged, kinds)
+    if counts:
+        out += count_calculations(active, merged, counts)
+    return _unique(out)

@@ -1,0 +1,140 @@
+"""The deterministic router: question (+ earlier slots) -> the calculations that apply."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.calculator import extract_slots, route
+
+D = Decimal
+
+# (question, expected calculation names in order, expected result of the first one or "-" to skip)
+TABLE: list[tuple[str, list[str], object]] = [
+    ("jsuis en 2e annee ifapme combien je touche", ["ifapme_allocation"], None),
+    ("c combien la cip a 18 ans", ["cip_indemnity"], D("848.90")),
+    ("g 21 ans combien en immersion", ["cip_indemnity"], D("1035.20")),
+    ("en master alternance combien pour 103 jours", ["cip_master_total"], D("8208.07")),
+    ("si je gagne 800 € par mois en ifapme je perds les allocs familiales ?", ["family_allowance_check"], D("40.72")),
+    ("combien de jours de congé si je bosse 6 jours par semaine", ["paid_leave"], D(24)),
+    ("Quel est le montant de l'indemnité CIP pour un jeune de 19 ans ?", ["cip_indemnity"], None),
+    ("je suis en 1ère année ifapme non qualifié, combien par mois ?", ["ifapme_allocation"], D("625.60")),
+    ("ifapme 2e année qualifié combien par an", ["ifapme_yearly"], D("12881.88")),
+    ("ifapme 3e année combien en tout sur 10 mois", ["ifapme_total"], D("10734.90")),
+    ("j'ai 16 ans en CISP 1ère année 24h par semaine, combien je gagne ?", ["cisp_indemnity"], D("265.59")),
+    ("cefa 18 ans 3e année 24 heures par semaine combien", ["cisp_indemnity"], D("451.12")),
+    ("cefa 18 ans 3e année 19h semaine combien", ["cisp_indemnity"], D("357.14")),
+    ("en cisp a 17 ans 2e annee 24h combien", ["cisp_indemnity"], None),
+    ("combien je touche ?", ["scheme_needed"], None),
+    ("j'ai 18 ans, combien ?", ["scheme_needed"], None),
+    ("combien en cip", ["cip_indemnity"], None),
+    ("combien pour 6 mois de CIP à 21 ans", ["cip_total"], D("6211.20")),
+    ("combien en master en alternance ?", ["cip_master_indemnity"], D(7969)),
+    ("master 1re année combien au total", ["cip_master_total"], D("8208.07")),
+    ("combien en stage d'insertion ?", ["sip_allowance"], None),
+    ("je suis qualifié en 2e année combien je touche", ["ifapme_allocation"], D("1073.49")),
+    ("combien dure une CIP ?", ["duration"], D(6)),
+    ("quelle est la durée du stage d'insertion", ["duration"], D(310)),
+    ("la CISP dure combien de temps", ["duration"], D(12)),
+    ("la convention IFAPME peut être prolongée ?", ["duration"], None),
+    ("préavis pendant la période d'essai ifapme", ["notice_period"], D(7)),
+    ("si je suis malade je garde mon allocation ifapme ?", ["suspension_pay"], D(7)),
+    ("combien de congés en ifapme", ["paid_leave"], None),
+    ("combien de jours de congé en CIP ?", ["paid_leave"], None),
+    ("je gagne 700 € par mois, est-ce que je reste à charge de mes parents ?", ["dependent_check", "dependent_check"], D("1127.50")),
+    ("je gagne 700 € par mois ma mère est seule, je reste à charge ?", ["dependent_check"], D(810)),
+    ("est-ce que je paie des impôts avec 9000 € par an en ifapme", ["tax_check"], D("4242.86")),
+    ("en master je paie un précompte ?", ["cip_master_indemnity", "tax_check"], D(7969)),
+    ("stage d'insertion, je gagne 750 € brut par mois, je perds les allocations familiales ?", ["family_allowance_check"], D("34.54")),
+    ("master alternance je touche 600€ par mois je perds les allocs ?", ["family_allowance_check"], D("69.51")),
+    ("je suis en 2e année qualifié ifapme, je perds les allocs ?", ["ifapme_allocation", "family_allowance_check"], D("1073.49")),
+    ("quel est le plafond pour garder les allocations familiales ?", ["family_allowance_check"] * 3, None),
+    ("c'est quoi une CIP ?", [], "-"),
+    ("quels documents pour s'inscrire au forem ?", [], "-"),
+    ("qui signe la convention de stage ?", [], "-"),
+]
+
+
+@pytest.mark.parametrize(("question", "names", "first_result"), TABLE, ids=[t[0] for t in TABLE])
+def test_route(question: str, names: list[str], first_result: object) -> None:
+    calcs = route(question)
+    assert [c.name for c in calcs] == names
+    if first_result != "-":
+        assert calcs[0].result == first_result
+
+
+def test_at_least_thirty_questions() -> None:
+    assert len(TABLE) >= 30
+
+
+CIP_FIGURES = {D("848.90"), D("1035.20")}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "jsuis en 2e annee ifapme combien je touche",
+        "j'ai 18 ans en ifapme combien je touche",
+        "j'ai 21 ans, 1ère année ifapme qualifié, c'est combien ?",
+        "ifapme combien par mois",
+    ],
+)
+def test_never_a_cip_figure_for_an_ifapme_question(question: str) -> None:
+    for c in route(question):
+        assert not CIP_FIGURES & set(c.figures)
+        assert "cip-bruxelles" not in c.source_ids
+
+
+def test_ceilings_without_scheme_show_each_with_its_scope() -> None:
+    calcs = route("je gagne 700 € par mois, je perds les allocations familiales ?")
+    assert {c.inputs["scheme"] for c in calcs} == {"ifapme", "sip", "cip-master"}
+    verdicts = {c.inputs["scheme"]: c.verdict for c in calcs}
+    assert verdicts == {"ifapme": "below", "sip": "below", "cip-master": "above"}
+
+
+def test_tax_without_scheme_shows_both_thresholds() -> None:
+    calcs = route("je gagne 8000 € par an, je dois payer des impôts ?")
+    assert [(c.name, c.inputs["scheme"], c.verdict) for c in calcs] == [
+        ("tax_check", "ifapme", "below"),
+        ("tax_check", "cip-master", "above"),
+    ]
+
+
+def test_schemes_argument_wins() -> None:
+    [c] = route("combien je touche à 18 ans ?", schemes=["cip"])
+    assert c.name == "cip_indemnity" and c.result == D("848.90")
+
+
+def test_slots_from_earlier_turns() -> None:
+    earlier = extract_slots("je suis en CIP à Bruxelles, combien je touche ?")
+    [c] = route("j'ai 21 ans", slots=earlier)
+    assert c.name == "cip_indemnity" and c.result == D("1035.20")
+
+
+def test_answering_the_qualification_question() -> None:
+    earlier = extract_slots("jsuis en 2e annee ifapme combien je touche")
+    [c] = route("non qualifié", slots=earlier)
+    assert c.result == D("908.29")
+
+
+def test_unrelated_follow_up_does_not_repeat_the_calculation() -> None:
+    earlier = extract_slots("c combien la cip a 18 ans")
+    assert route("et qui paie l'assurance ?", slots=earlier) == []
+
+
+def test_new_scheme_in_follow_up_replaces_the_old_one() -> None:
+    earlier = extract_slots("c combien la cip a 18 ans")
+    calcs = route("et en ifapme 1ère année qualifié, combien ?", slots=earlier)
+    assert [(c.name, c.result) for c in calcs] == [("ifapme_allocation", D("908.33"))]
+
+
+def test_missing_slot_gives_the_question_to_ask() -> None:
+    [c] = route("combien en cisp ?")
+    assert c.missing == ["age", "year", "hours_per_week"] and c.ask == "Quel âge avez-vous ?"
+    assert "265,59 €" in c.statement
+
+
+def test_route_is_deterministic() -> None:
+    question = "si je gagne 800 € par mois en ifapme je perds les allocs familiales ?"
+    assert route(question) == route(question)

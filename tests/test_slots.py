@@ -1,0 +1,184 @@
+"""Slots from colloquial French: ages, years, qualification, hours, days, amounts, family."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.calculator import Slots, extract_slots
+
+D = Decimal
+
+# (text, the slots it must give); slots not named must stay empty.
+PHRASINGS: list[tuple[str, dict]] = [
+    # age
+    ("j'ai 19 ans", {"age": 19}),
+    ("J’ai 18 ans", {"age": 18}),
+    ("19a", {"age": 19}),
+    ("19ans", {"age": 19}),
+    ("jai 20 ans", {"age": 20}),
+    ("dix-neuf ans", {"age": 19}),
+    ("dix neuf ans", {"age": 19}),
+    ("j'ai vingt et un ans", {"age": 21}),
+    ("g 21 ans", {"age": 21}),
+    ("j'ai 17 piges", {"age": 17}),
+    ("je suis âgé de 16 ans", {"age": 16}),
+    ("j'ai plus de 21 ans", {"age": 22}),
+    ("jusqu'à 25 ans on garde les allocs ?", {"intents": ["family_allowance"]}),
+    ("à partir de 18 ans c'est combien", {"intents": ["amount"]}),
+    ("j'ai 3 ans d'expérience", {}),
+    # year
+    ("je suis en 1ère", {"year": 1}),
+    ("1ere annee", {"year": 1}),
+    ("en première année", {"year": 1}),
+    ("premiere annee", {"year": 1}),
+    ("1re année", {"year": 1}),
+    ("2e année", {"year": 2}),
+    ("2ème année", {"year": 2}),
+    ("deuxième année", {"year": 2}),
+    ("2eme annee", {"year": 2}),
+    ("jsuis en 2e", {"year": 2}),
+    ("3ème année", {"year": 3}),
+    ("troisieme", {"year": 3}),
+    ("en 3e annee", {"year": 3}),
+    ("année 2", {"year": 2}),
+    ("c'est la première fois", {}),
+    ("les 3 premiers mois", {}),
+    ("je suis en 3e secondaire", {}),
+    # qualification
+    ("je suis qualifié", {"qualified": True}),
+    ("qualifiee", {"qualified": True}),
+    ("pas qualifie", {"qualified": False}),
+    ("non qualifié", {"qualified": False}),
+    ("non-qualifié", {"qualified": False}),
+    ("sans qualification", {"qualified": False}),
+    ("je ne suis pas qualifié", {"qualified": False}),
+    ("pas encore qualifie", {"qualified": False}),
+    ("qualifié ou non qualifié ?", {}),
+    # hours per week
+    ("24h/semaine", {"hours_per_week": D(24)}),
+    ("24 heures par semaine", {"hours_per_week": D(24)}),
+    ("24h", {"hours_per_week": D(24)}),
+    ("30 h par sem", {"hours_per_week": D(30)}),
+    ("19,5 heures/semaine", {"hours_per_week": D("19.5")}),
+    # days per week
+    ("5 jours par semaine", {"days_per_week": 5}),
+    ("6j/sem", {"days_per_week": 6}),
+    ("cinq jours par semaine", {"days_per_week": 5}),
+    ("6 jours semaine", {"days_per_week": 6}),
+    # days and months
+    ("103 jours", {"days": 103}),
+    ("pour 103j de stage", {"days": 103}),
+    ("pendant 6 mois", {"months": 6}),
+    ("sur six mois", {"months": 6}),
+    ("12 mois", {"months": 12}),
+    # amounts
+    ("700 €", {"amount": D(700)}),
+    ("700 euros", {"amount": D(700)}),
+    ("700e", {"amount": D(700)}),
+    ("1.035,20", {"amount": D("1035.20")}),
+    ("848,90 €", {"amount": D("848.90")}),
+    ("je gagne 800 par mois", {"amount": D(800), "amount_period": "month", "intents": ["amount"]}),
+    ("je touche 650 brut", {"amount": D(650), "intents": ["amount"]}),
+    ("je gagne 9000 par an", {"amount": D(9000), "amount_period": "year", "intents": ["amount", "yearly"]}),
+    ("salaire de 950€/mois", {"amount": D(950), "amount_period": "month", "intents": ["amount"]}),
+    ("1 200 € par mois", {"amount": D(1200), "amount_period": "month"}),
+    # region and schemes
+    ("j'habite à Liège", {"region": "Wallonie"}),
+    ("à Bruxelles", {"region": "Bruxelles"}),
+    ("en ifapme", {"schemes": ["ifapme"]}),
+    ("CIP en master", {"schemes": ["cip", "cip-master"]}),
+    ("en CEFA", {"schemes": ["cisp"]}),
+    # single parent
+    ("ma mère est seule", {"single_parent": True}),
+    ("mère seule", {"single_parent": True}),
+    ("parent isolé", {"single_parent": True}),
+    ("ma maman est isolée", {"single_parent": True}),
+    ("famille monoparentale", {"single_parent": True}),
+    ("mes deux parents", {"single_parent": False}),
+    ("mes parents sont mariés", {"single_parent": False}),
+    # combined, colloquial
+    (
+        "jsuis en 2e annee ifapme pas qualifié combien je touche",
+        {"year": 2, "qualified": False, "schemes": ["ifapme"], "intents": ["amount"]},
+    ),
+    ("c combien la cip a 18 ans", {"age": 18, "schemes": ["cip"], "intents": ["amount"]}),
+    (
+        "cisp 16 ans 1ere annee 24h/semaine",
+        {"age": 16, "year": 1, "hours_per_week": D(24), "schemes": ["cisp"]},
+    ),
+    (
+        "combien de jours de congé si je bosse 6 jours par semaine",
+        {"days_per_week": 6, "intents": ["paid_leave"]},
+    ),
+    (
+        "si je gagne 800 € par mois en ifapme je perds les allocs familiales ?",
+        {"amount": D(800), "amount_period": "month", "schemes": ["ifapme"], "intents": ["amount", "family_allowance"]},
+    ),
+    (
+        "en master alternance combien pour 103 jours",
+        {"days": 103, "schemes": ["cip-master"], "intents": ["amount", "total"]},
+    ),
+    ("J'AI 19 ANS ET JE SUIS EN 3EME ANNEE", {"age": 19, "year": 3}),
+    ("18 ans, 2ème année, 30h par semaine", {"age": 18, "year": 2, "hours_per_week": D(30)}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PHRASINGS, ids=[p[0] for p in PHRASINGS])
+def test_phrasing(text: str, expected: dict) -> None:
+    stated = extract_slots(text).stated()
+    intents = stated.pop("intents", [])
+    wanted_intents = expected.get("intents", [])
+    assert set(wanted_intents) <= set(intents)
+    assert stated == {k: v for k, v in expected.items() if k != "intents"}
+
+
+def test_at_least_sixty_phrasings() -> None:
+    assert len(PHRASINGS) >= 60
+
+
+def test_five_days_a_week_is_not_five_days() -> None:
+    slots = extract_slots("5 jours par semaine pendant 103 jours")
+    assert slots.days_per_week == 5 and slots.days == 103
+
+
+def test_amount_is_not_an_age_or_an_hour() -> None:
+    slots = extract_slots("j'ai 19 ans, je preste 24h et je gagne 800 € par mois")
+    assert (slots.age, slots.hours_per_week, slots.amount) == (19, D(24), D(800))
+
+
+def test_merge_carries_earlier_turns_over() -> None:
+    first = extract_slots("je suis en 2e année ifapme, combien je touche ?")
+    second = extract_slots("pas qualifié", previous=first)
+    assert (second.year, second.qualified, second.schemes) == (2, False, ["ifapme"])
+    assert second.intents == ["amount"]
+
+
+def test_merge_newer_values_win() -> None:
+    earlier = Slots(age=18, schemes=["cip"], amount=D(700), amount_period="year")
+    newer = Slots(age=21, schemes=["ifapme"], amount=D(800))
+    merged = earlier.merge(newer)
+    assert (merged.age, merged.schemes, merged.amount) == (21, ["ifapme"], D(800))
+    assert merged.amount_period is None  # the period belonged to the old amount
+
+
+def test_merge_keeps_values_the_newer_turn_does_not_state() -> None:
+    merged = Slots(age=18, region="Bruxelles", single_parent=True).merge(Slots(year=1))
+    assert (merged.age, merged.region, merged.single_parent, merged.year) == (18, "Bruxelles", True, 1)
+
+
+def test_year_out_of_range_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Slots(year=4)
+
+
+def test_vocabulary_patterns_are_written_folded() -> None:
+    """Patterns match folded text: an accent in a pattern would never match."""
+    import re
+
+    from assistant.calculator.vocabulary import VOCABULARY_FILE
+
+    for line in VOCABULARY_FILE.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("- ") or ": \"" in line:
+            assert not re.search(r"[À-ÿ]", line), line
