@@ -18,6 +18,7 @@ their texts, so the retriever can tell when it is stale (see assistant/retrieval
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -26,9 +27,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -119,17 +121,28 @@ def fingerprint(chunks: Iterable[tuple[str, str]]) -> str:
 
 @dataclass
 class BM25Index:
-    """bm25s over analyzed chunk texts, addressed by chunk id."""
+    """bm25s over analyzed chunk texts, addressed by chunk id, with each chunk's text and metadata
+    (so lexical hits become passages without another trip to the vector store)."""
 
     ids: list[str]
-    fingerprint: str
+    fingerprint: str  # identity of what was indexed (the caller's, or the chunks' texts by default)
     analyzer_signature: str
     model: bm25s.BM25 | None  # None when there are no chunks
+    texts: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     META = "meta.json"
+    CHUNKS = "chunks.jsonl"
+    LOCK = ".lock"
 
     @classmethod
-    def build(cls, chunks: Sequence[tuple[str, str]], analyzer: FrenchAnalyzer | None = None) -> BM25Index:
+    def build(
+        cls,
+        chunks: Sequence[tuple[str, str]],
+        metadata: Mapping[str, Mapping[str, Any]] | None = None,
+        fingerprint_: str | None = None,
+        analyzer: FrenchAnalyzer | None = None,
+    ) -> BM25Index:
         """chunks: (chunk_id, text) pairs, text as stored (with its "title — section" prefix)."""
         analyzer = analyzer or get_analyzer()
         chunks = sorted(chunks)
@@ -140,8 +153,14 @@ class BM25Index:
         if chunks:
             model = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
             model.index([analyzer.tokens(t) or [""] for _, t in chunks], show_progress=False)
+        metadata = metadata or {}
         return cls(
-            ids=ids, fingerprint=fingerprint(chunks), analyzer_signature=analyzer.signature(), model=model
+            ids=ids,
+            fingerprint=fingerprint_ or fingerprint(chunks),
+            analyzer_signature=analyzer.signature(),
+            model=model,
+            texts=dict(chunks),
+            metadata={i: dict(metadata.get(i, {})) for i in ids},
         )
 
     def scores(self, terms: Mapping[str, float]) -> np.ndarray:
@@ -173,19 +192,25 @@ class BM25Index:
     def save(self, folder: Path) -> None:
         """Write atomically: a reader sees the old index or the new one, never half of each."""
         folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
-            if self.model is not None:
-                self.model.save(str(tmp), show_progress=False)
-            meta = {"ids": self.ids, "fingerprint": self.fingerprint, "analyzer": self.analyzer_signature}
-            (tmp / self.META).write_text(json.dumps(meta), encoding="utf-8")
-            old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
-            if folder.exists():
-                os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        with (folder.parent / f"{folder.name}{self.LOCK}").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # two processes rebuilding at once take turns
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+            try:
+                if self.model is not None:
+                    self.model.save(str(tmp), show_progress=False)
+                with (tmp / self.CHUNKS).open("w", encoding="utf-8") as fh:
+                    for i in self.ids:
+                        row = {"id": i, "text": self.texts.get(i, ""), "metadata": self.metadata.get(i, {})}
+                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                meta = {"ids": self.ids, "fingerprint": self.fingerprint, "analyzer": self.analyzer_signature}
+                (tmp / self.META).write_text(json.dumps(meta), encoding="utf-8")
+                old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
+                if folder.exists():
+                    os.replace(folder, old)
+                os.replace(tmp, folder)
+                shutil.rmtree(old, ignore_errors=True)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index | None:
@@ -195,11 +220,22 @@ class BM25Index:
             if meta["analyzer"] != get_analyzer().signature():
                 return None
             model = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else None
+            texts: dict[str, str] = {}
+            metadata: dict[str, dict[str, Any]] = {}
+            with (folder / cls.CHUNKS).open(encoding="utf-8") as fh:
+                for line in fh:
+                    row = json.loads(line)
+                    texts[row["id"]] = row["text"]
+                    metadata[row["id"]] = row["metadata"]
+            if set(texts) != set(meta["ids"]):
+                raise ValueError("chunk texts do not match the index ids")
             return cls(
                 ids=meta["ids"],
                 fingerprint=meta["fingerprint"],
                 analyzer_signature=meta["analyzer"],
                 model=model,
+                texts=texts,
+                metadata=metadata,
             )
         except (OSError, ValueError, KeyError) as exc:
             log.info("BM25 index at %s not usable (%s); it will be rebuilt", folder, exc)

@@ -82,7 +82,7 @@ def test_weighted_terms_change_order() -> None:
 
 def test_save_load_roundtrip(tmp_path: Path) -> None:
     chunks = [("a", "indemnité de stage"), ("b", "allocations familiales")]
-    index = BM25Index.build(chunks)
+    index = BM25Index.build(chunks, metadata={"a": {"doc_id": "d", "schemes": "cip"}})
     folder = tmp_path / "bm25"
     index.save(folder)
     index.save(folder)  # overwriting an existing index works
@@ -90,7 +90,10 @@ def test_save_load_roundtrip(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.ids == index.ids and loaded.fingerprint == fingerprint(chunks)
     assert loaded.search(analyze("allocation"), k=1) == index.search(analyze("allocation"), k=1)
-    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temp folder left
+    assert loaded.texts == dict(chunks)
+    assert loaded.metadata == {"a": {"doc_id": "d", "schemes": "cip"}, "b": {}}
+    assert BM25Index.build(chunks, fingerprint_="manifest-v7").fingerprint == "manifest-v7"
+    assert not any(p.is_dir() and p.name.startswith(".") for p in tmp_path.iterdir())  # no temp folder left
 
 
 def test_load_rejects_missing_or_foreign_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
