@@ -67,7 +67,10 @@ class Settings(BaseSettings):
     dense_k: int = 20
     bm25_k: int = 20
     rrf_k: int = 60
-    scheme_boost: float = 0.5
+    scheme_boost: float = 0.5  # fused score x (1 + boost) for passages of a scheme the user named
+    expansion_weight: float = 0.5  # BM25 weight of synonym/abbreviation expansions (typed words: 1)
+    dense_query_expansion: bool = True  # spell out abbreviations ("cip") in the question for the embedder
+    bm25_path: Path | None = None  # default: data_dir / "bm25"
 
     # --- answers (chain) -------------------------------------------------------------------
     llm_cache_mb: int = 256  # llama.cpp RAM state cache (0 = off); the KV prefix is reused anyway
@@ -93,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.bm25_path or self.data_dir / "bm25"
 
     @property
     def db_url(self) -> str:
