@@ -399,3 +399,21 @@ def test_every_calculation_is_consistent() -> None:
     ] + [calc.cisp_indemnity(a, y, h) for a in (None, 16, 17, 18) for y in (None, 1, 3) for h in (None, 24)]
     for c in samples:
         assert_consistent(c)
+
+
+def test_ceilings_stated_without_comparison() -> None:
+    family = calc.family_allowance_check(None, None, "ifapme", ask_amount=False)
+    assert family.result == D("759.28") and not family.missing and family.verdict is None
+    dependent = calc.dependent_check(None, None, "single_parent", ask_amount=False)
+    assert dependent.result == D(5040) and "9.210 €" in dependent.statement and not dependent.ask
+    tax = calc.tax_check(None, None, "ifapme", ask_amount=False)
+    assert tax.result == D(9270) and "13.242,86 €" in tax.statement
+    assert calc.tax_check(None, None, "cip-master", ask_amount=False).result == D(7420)
+    for c in (family, dependent, tax):
+        assert_consistent(c)
+
+
+def test_cisp_example_formula_names_no_unsourced_base() -> None:
+    c = calc.cisp_indemnity(16, 1, 24)
+    assert c.formula == "RMMMG applicable à 16 ans × 40 % × 24/38 = 265,59 € (exemple de la page)"
+    assert "1.051,29 €" in c.notes[0]  # the derivation stays visible in the notes

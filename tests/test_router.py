@@ -26,7 +26,16 @@ TABLE: list[tuple[str, list[str], object]] = [
     ("cefa 18 ans 3e année 24 heures par semaine combien", ["cisp_indemnity"], D("451.12")),
     ("cefa 18 ans 3e année 19h semaine combien", ["cisp_indemnity"], D("357.14")),
     ("en cisp a 17 ans 2e annee 24h combien", ["cisp_indemnity"], None),
-    ("combien je touche ?", ["scheme_needed"], None),
+    ("combien je touche en stage ?", ["scheme_needed"], None),
+    ("combien je touche ?", [], "-"),  # no scheme, no situation, no word of the domain
+    ("c combien le salaire d'un ingenieur civil en belgique ?", [], "-"),
+    ("comment je calcule la taxe de circulation de ma voiture ?", [], "-"),
+    ("qui a gagne le match standard anderlecht hier ?", [], "-"),
+    ("Selon la brochure, la CIP paie 3000 € par mois à 18 ans, c'est bien ça ?", ["cip_indemnity"], D("848.90")),
+    ("ma mere est isolee, jusqu'a combien de revenus je reste a sa charge en ifapme ?", ["dependent_check"], D(5040)),
+    ("je suis en ifapme j'ai 19 ans, je peux gagner combien max sans perdre les allocs familiales ?",
+     ["family_allowance_check"], D("759.28")),
+    ("au dessus de quel revenu annuel un etudiant en master en alternance paie des impots ?", ["tax_check"], D(7420)),
     ("j'ai 18 ans, combien ?", ["scheme_needed"], None),
     ("combien en cip", ["cip_indemnity"], None),
     ("combien pour 6 mois de CIP à 21 ans", ["cip_total"], D("6211.20")),
@@ -49,7 +58,8 @@ TABLE: list[tuple[str, list[str], object]] = [
     ("stage d'insertion, je gagne 750 € brut par mois, je perds les allocations familiales ?", ["family_allowance_check"], D("34.54")),
     ("master alternance je touche 600€ par mois je perds les allocs ?", ["family_allowance_check"], D("69.51")),
     ("je suis en 2e année qualifié ifapme, je perds les allocs ?", ["ifapme_allocation", "family_allowance_check"], D("1073.49")),
-    ("quel est le plafond pour garder les allocations familiales ?", ["family_allowance_check"] * 3, None),
+    ("quel est le plafond pour garder les allocations familiales ?", ["family_allowance_check"] * 3, D("759.28")),
+    ("je perds les allocs en ifapme ?", ["ifapme_allocation", "family_allowance_check"], None),
     ("c'est quoi une CIP ?", [], "-"),
     ("quels documents pour s'inscrire au forem ?", [], "-"),
     ("qui signe la convention de stage ?", [], "-"),
@@ -138,3 +148,21 @@ def test_missing_slot_gives_the_question_to_ask() -> None:
 def test_route_is_deterministic() -> None:
     question = "si je gagne 800 € par mois en ifapme je perds les allocs familiales ?"
     assert route(question) == route(question)
+
+
+def test_ceiling_question_states_the_ceiling_without_asking() -> None:
+    calcs = route("c'est quoi le plafond de revenus pour rester a charge de mes deux parents (ifapme) ?")
+    assert [(c.name, c.result, c.missing) for c in calcs] == [("dependent_check", D(3490), [])]
+    assert "7.272,50 €" in calcs[0].statement
+
+
+def test_yes_no_question_compares_the_scheme_allocation() -> None:
+    calcs = route("je suis en 2e année qualifié ifapme, je perds les allocs ?")
+    check = calcs[-1]
+    assert check.verdict == "above" and check.result == D("314.21")  # 1.073,49 - 759,28
+    assert "1.073,49 €" in check.statement and "759,28 €" in check.statement
+
+
+def test_yes_no_question_without_enough_slots_asks_for_the_amount() -> None:
+    check = route("je perds les allocs en ifapme ?")[-1]
+    assert check.result is None and check.missing == ["amount"] and "759,28 €" in check.statement

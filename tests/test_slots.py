@@ -152,7 +152,7 @@ def test_merge_carries_earlier_turns_over() -> None:
     first = extract_slots("je suis en 2e année ifapme, combien je touche ?")
     second = extract_slots("pas qualifié", previous=first)
     assert (second.year, second.qualified, second.schemes) == (2, False, ["ifapme"])
-    assert second.intents == ["amount"]
+    assert "amount" in second.intents
 
 
 def test_merge_newer_values_win() -> None:

@@ -521,8 +521,8 @@ def cisp_indemnity(age: int | None, year: int | None, hours_per_week: Decimal | 
     )
     if year == ex_year and hours == ex_hours.value:
         formula = (
-            f"{eur(implied)} × {_pct(pct.value)} × {format_number(hours)}/{format_number(max_hours.value)} = "
-            f"{eur(result)} (exemple de la page)"
+            f"RMMMG applicable à {age} ans × {_pct(pct.value)} × {format_number(hours)}/"
+            f"{format_number(max_hours.value)} = {eur(result)} (exemple de la page)"
         )
     else:
         formula = (
@@ -612,8 +612,13 @@ def family_allowance_check(
     period: Period | None = None,
     scheme: str = "ifapme",
     region: str | None = None,
+    ask_amount: bool = True,
 ) -> Calculation:
-    """A monthly amount against the family-allowance ceiling of the scheme's source."""
+    """A monthly amount against the family-allowance ceiling of the scheme's source.
+
+    Without an amount: the ceiling itself (result = the ceiling) when `ask_amount` is False,
+    otherwise no result and the question for the amount.
+    """
     base = {
         "name": "family_allowance_check",
         "inputs": {"amount": amount, "amount_period": period, "scheme": scheme, "region": region},
@@ -662,10 +667,11 @@ def family_allowance_check(
         return Calculation(
             **base,
             label=label,
+            result=None if ask_amount else ceiling.value,
             formula=f"montant mensuel{gross} comparé à {eur(ceiling.value)}",
             statement=f"Plafond des allocations familiales : {rule}.",
-            missing=["amount"],
-            ask=ASK_AMOUNT,
+            missing=["amount"] if ask_amount else [],
+            ask=ASK_AMOUNT if ask_amount else None,
             **_sourced(ceiling),
         )
     notes: list[str] = []
@@ -689,8 +695,17 @@ def family_allowance_check(
     )
 
 
-def dependent_check(amount: Decimal | None, period: Period | None, household: Household, scheme: str | None = None) -> Calculation:
-    """A yearly gross amount against the 'personne à charge' ceilings (IFAPME brochure, revenus 2022)."""
+def dependent_check(
+    amount: Decimal | None,
+    period: Period | None,
+    household: Household,
+    scheme: str | None = None,
+    ask_amount: bool = True,
+) -> Calculation:
+    """A yearly gross amount against the 'personne à charge' ceilings (IFAPME brochure, revenus 2022).
+
+    Without an amount and with `ask_amount` False: the ceiling itself (result = the net maximum).
+    """
     net = rate(f"dependent_{household}_net")
     gross = rate(f"dependent_{household}_gross")
     who = "des deux parents" if household == "two_parents" else "d'un parent isolé"
@@ -710,13 +725,15 @@ def dependent_check(amount: Decimal | None, period: Period | None, household: Ho
     }
     if amount is None or period is None:
         missing = ["amount"] if amount is None else ["amount_period"]
+        rule_only = amount is None and not ask_amount
         return Calculation(
             **base,
+            result=net.value if rule_only else None,
             formula=f"revenu annuel brut comparé à {eur(gross.value)}",
             statement=f"Pour rester à charge {who}, le maximum de ressources est de {rule}.",
             notes=notes,
-            missing=missing,
-            ask=ASK_AMOUNT if amount is None else ASK_PERIOD,
+            missing=[] if rule_only else missing,
+            ask=None if rule_only else ASK_AMOUNT if amount is None else ASK_PERIOD,
         )
     yearly = _yearly_amount(Decimal(amount), period, notes)
     gap, verdict = _compare(yearly, gross.value)
@@ -742,8 +759,11 @@ _TAX = {
 TAX_SCHEMES = tuple(_TAX)
 
 
-def tax_check(amount: Decimal | None, period: Period | None, scheme: str = "ifapme") -> Calculation:
-    """A yearly amount against the tax-exempt threshold of the scheme's source."""
+def tax_check(amount: Decimal | None, period: Period | None, scheme: str = "ifapme", ask_amount: bool = True) -> Calculation:
+    """A yearly amount against the tax-exempt threshold of the scheme's source.
+
+    Without an amount and with `ask_amount` False: the threshold itself (net figure for IFAPME).
+    """
     rate_id, scope = _TAX[scheme]
     threshold = rate(rate_id)
     notes: list[str] = []
@@ -764,13 +784,15 @@ def tax_check(amount: Decimal | None, period: Period | None, scheme: str = "ifap
         **_sourced(*used),
     }
     if amount is None or period is None:
+        rule_only = amount is None and not ask_amount
         return Calculation(
             **base,
+            result=used[-1].value if rule_only else None,
             formula=f"revenu annuel comparé à {eur(threshold.value)}",
             statement=f"Seuil en dessous duquel aucun impôt n'est dû en principe : {rule}.",
             notes=notes,
-            missing=["amount"] if amount is None else ["amount_period"],
-            ask=ASK_AMOUNT if amount is None else ASK_PERIOD,
+            missing=[] if rule_only else ["amount"] if amount is None else ["amount_period"],
+            ask=None if rule_only else ASK_AMOUNT if amount is None else ASK_PERIOD,
         )
     yearly = _yearly_amount(Decimal(amount), period, notes)
     gap, verdict = _compare(yearly, threshold.value)

@@ -12,7 +12,7 @@ from assistant.text import fold
 # Intents that ask for a count; "combien" then means "how many", not "how much money".
 COUNT_INTENTS = ("paid_leave", "duration", "notice", "suspension")
 THRESHOLD_INTENTS = ("family_allowance", "dependent", "tax", "threshold")
-_HELPERS = ("how_much", "count_words")
+_HELPERS = ("how_much", "count_words", "domain")
 
 
 def detect_intents(text: str) -> list[str]:
@@ -24,3 +24,9 @@ def detect_intents(text: str) -> list[str]:
     if "how_much" in hits and not asks_count:
         hits.add("amount")
     return [name for name in vocab if name in hits and name not in _HELPERS]
+
+
+def in_domain(text: str) -> bool:
+    """Does the text use a word of internships and training (vocabulary.yaml, `domain`)?"""
+    folded = fold(text)
+    return any(p.search(folded) for p in load_vocabulary().intents["domain"])

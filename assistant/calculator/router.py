@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from assistant.calculator import calculations as calc
-from assistant.calculator.intents import COUNT_INTENTS
+from assistant.calculator.intents import COUNT_INTENTS, in_domain
 from assistant.calculator.result import Calculation
 from assistant.calculator.slots import Slots, extract_slots
 
@@ -77,15 +77,19 @@ def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Decimal |
     return None, None, None
 
 
-def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str]) -> list[Calculation]:
+def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_only: bool = False) -> list[Calculation]:
+    """Ceiling checks. With the user's amount: a comparison. Without one: the scheme's own
+    allocation is compared when it can be computed ("je perds les allocs ?"), unless the question
+    asks for the ceiling itself (`rule_only`: "jusqu'à combien ?"), which is then just stated."""
     out: list[Calculation] = []
     scopes = schemes or [None]
+    ask = not rule_only
     for scheme in scopes:
         monthly = yearly = None
         period = s.amount_period
         if s.amount is not None:
             monthly = yearly = s.amount
-        elif scheme is not None:
+        elif scheme is not None and not rule_only:
             own, monthly, yearly = _scheme_income(scheme, s)
             if own is not None:
                 out.append(own)
@@ -93,18 +97,18 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str]) -> li
             family_schemes = [scheme] if scheme else list(calc.FAMILY_SCHEMES)
             for fs in family_schemes:
                 amount, p = (monthly, period) if s.amount is not None else (monthly, "month")
-                out.append(calc.family_allowance_check(amount, p, fs, s.region))
+                out.append(calc.family_allowance_check(amount, p, fs, s.region, ask_amount=ask))
         if "dependent" in kinds:
             households = ["two_parents", "single_parent"] if s.single_parent is None else (
                 ["single_parent"] if s.single_parent else ["two_parents"])
             amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
             for household in households:
-                out.append(calc.dependent_check(amount, p, household, scheme))  # type: ignore[arg-type]
+                out.append(calc.dependent_check(amount, p, household, scheme, ask_amount=ask))  # type: ignore[arg-type]
         if "tax" in kinds:
             tax_schemes = [scheme] if scheme in calc.TAX_SCHEMES else list(calc.TAX_SCHEMES)
             amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
             for ts in tax_schemes:
-                out.append(calc.tax_check(amount, p, ts))
+                out.append(calc.tax_check(amount, p, ts, ask_amount=ask))
     return out
 
 
@@ -140,6 +144,8 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     if not intents:
         return []
     active = resolve_schemes(own, merged, schemes)
+    if not active and not merged.has_situation() and not in_domain(question):
+        return []  # "c combien le salaire d'un ingénieur ?": not about internships or training
     counts = [i for i in COUNT_INTENTS if i in intents]
     kinds = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
@@ -153,7 +159,7 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
         for scheme in active:
             out += amount_calculations(scheme, merged, intents)
     if kinds:
-        out += threshold_calculations(active, merged, kinds)
+        out += threshold_calculations(active, merged, kinds, rule_only="ceiling_value" in intents)
     if counts:
         out += count_calculations(active, merged, counts)
     return _unique(out)
