@@ -98,6 +98,14 @@ PHRASINGS: list[tuple[str, dict]] = [
     ("famille monoparentale", {"single_parent": True}),
     ("mes deux parents", {"single_parent": False}),
     ("mes parents sont mariés", {"single_parent": False}),
+    ("ma maman m élève seule", {"single_parent": True}),
+    # typos and missing accents
+    ("2eme anne ifpame quallifié", {"year": 2, "qualified": True, "schemes": ["ifapme"]}),
+    ("jsui en premiere anne pas qalifie", {"year": 1, "qualified": False}),
+    ("jai 18ans", {"age": 18}),
+    ("j ai dix huit ans", {"age": 18}),
+    ("je touche 1073,49 brut par mois", {"amount": D("1073.49"), "amount_period": "month", "intents": ["amount"]}),
+    ("mon salaire est de 900 balles", {"amount": D(900), "intents": ["amount"]}),
     # combined, colloquial
     (
         "jsuis en 2e annee ifapme pas qualifié combien je touche",
