@@ -107,7 +107,7 @@ class FakeAssistant:
         self.requests.append(req)
         self.release.wait(timeout=30)
         response = self._response(req)
-        for sentence in re.findall(r"[^.!?]+[.!?]?\s*", self.answer):
+        for sentence in re.findall(r"[^.!?]+[.!?]?\s*", response.answer):
             if self.delay:
                 time.sleep(self.delay)
             yield StreamEvent("token", sentence)

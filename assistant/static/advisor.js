@@ -12,6 +12,12 @@
     return node;
   }
 
+  function when(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    return isNaN(date) ? iso : date.toLocaleString("fr-BE", { dateStyle: "short", timeStyle: "short" });
+  }
+
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
@@ -74,13 +80,13 @@
     (message.citations || []).forEach(function (c, i) {
       facts.appendChild(el("li", null, "[" + (c.marker || i + 1) + "] " + c.doc_id + (c.section ? " — " + c.section : "") + (c.page ? ", p. " + c.page : "") + " (score " + Number(c.score || 0).toFixed(3) + ")"));
     });
-    var info = [message.created_at, message.backend, message.latency_ms ? Math.round(message.latency_ms) + " ms" : null,
+    var info = [when(message.created_at), message.backend, message.latency_ms ? Math.round(message.latency_ms) + " ms" : null,
       message.refused ? "refus" : null, message.fallback ? "repli" : null].filter(Boolean).join(" · ");
     facts.appendChild(el("li", null, info));
     (message.guard || []).forEach(function (g) { facts.appendChild(el("li", null, "Garde-fou : " + g)); });
     feedback.filter(function (f) { return f.message_id === message.id; }).forEach(function (f) {
       var item = el("li");
-      item.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "👎 négatif" : "👍 positif"));
+      item.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "avis négatif" : "avis positif"));
       if (f.comment) item.appendChild(document.createTextNode(f.comment));
       facts.appendChild(item);
     });
@@ -97,10 +103,10 @@
       $("conv-status").textContent = conversations.length + " conversation(s).";
       conversations.forEach(function (conv) {
         var box = el("article", "conv");
-        var title = el("h3", null, conv.updated_at + " — " + conv.conversation_id);
+        var title = el("h3", null, when(conv.updated_at) + " — " + conv.conversation_id);
         conv.feedback.forEach(function (f) {
           title.appendChild(document.createTextNode(" "));
-          title.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "👎" : "👍"));
+          title.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "négatif" : "positif"));
         });
         box.appendChild(title);
         conv.messages.forEach(function (m) { box.appendChild(renderExchange(m, conv.feedback)); });

@@ -41,6 +41,23 @@
     return node;
   }
 
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  // Material Design icons (Apache 2.0): thumb up / thumb down. Emoji fonts are not everywhere.
+  var THUMB_UP = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  var THUMB_DOWN = "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z";
+
+  function icon(path) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var shape = document.createElementNS(SVG_NS, "path");
+    shape.setAttribute("d", path);
+    shape.setAttribute("fill", "currentColor");
+    svg.appendChild(shape);
+    return svg;
+  }
+
   function nextId(prefix) {
     uid += 1;
     return "asw-" + prefix + "-" + uid;
@@ -455,8 +472,8 @@
     this.response = response;
     this.rating = null;
     var commentId = nextId("comment");
-    this.up = el("button", { type: "button", className: "asw-thumb", "aria-pressed": "false", "aria-label": "Réponse utile", title: "Réponse utile", text: "👍", onclick: function () { self.choose("up"); } });
-    this.down = el("button", { type: "button", className: "asw-thumb", "aria-pressed": "false", "aria-label": "Réponse pas utile", title: "Réponse pas utile", text: "👎", onclick: function () { self.choose("down"); } });
+    this.up = el("button", { type: "button", className: "asw-thumb", "aria-pressed": "false", "aria-label": "Réponse utile", title: "Réponse utile", onclick: function () { self.choose("up"); } }, [icon(THUMB_UP)]);
+    this.down = el("button", { type: "button", className: "asw-thumb", "aria-pressed": "false", "aria-label": "Réponse pas utile", title: "Réponse pas utile", onclick: function () { self.choose("down"); } }, [icon(THUMB_DOWN)]);
     this.comment = el("textarea", { id: commentId, className: "asw-comment", rows: "2", maxlength: "2000", placeholder: "Qu'est-ce qui manquait ou était faux ?" });
     this.status = el("p", { className: "asw-feedback-status", role: "status" });
     this.form = el("form", {
