@@ -60,6 +60,11 @@ class CalculationOut(BaseModel):
     valid_from: str | None = None
     notes: list[str] = Field(default_factory=list)
     label: str = ""
+    # Extensions: the sentence shown to users, and what is missing to compute a figure.
+    statement: str = ""
+    date_label: str = ""
+    missing: list[str] = Field(default_factory=list)
+    ask: str | None = None
 
 
 class ChatResponse(BaseModel):

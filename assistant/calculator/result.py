@@ -74,6 +74,10 @@ class Calculation(BaseModel):
             valid_from=self.valid_from,
             notes=list(self.notes),
             label=self.label,
+            statement=self.statement,
+            date_label=self.date_label,
+            missing=list(self.missing),
+            ask=self.ask,
         )
 
 
