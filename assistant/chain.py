@@ -1,0 +1,541 @@
+"""The answer chain: follow-up → retrieval → scope → calculator → generation → guard.
+
+`get_assistant()` returns one cached Assistant per settings; `ask` returns a ChatResponse (see
+CONTRACT.md) and `stream` yields StreamEvents: "token" (whole sentences, each released only after
+the guard passed it), then "citations", "calculations" and "done" (the full response).
+
+Preparation is an LCEL pipeline of small steps over a dict; generation is `prompt | model |
+StrOutputParser()`. Whatever the backend, an answer that fails the guard is regenerated once with
+the problems named, then replaced by the extractive answer; a model that fails or times out is
+replaced by the extractive answer too (`fallback: true`). Citation markers are renumbered 1, 2, 3…
+in order of first use and `citations` lists exactly the passages the answer cites.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+
+from assistant import guard, prompts
+from assistant.calculator.money import find_amounts
+from assistant.config import Settings, get_settings
+from assistant.extractive import calculation_sentences, compose
+from assistant.followup import Standalone, resolve
+from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
+from assistant.schemas import ChatRequest, ChatResponse, Citation, Passage
+from assistant.scope import DomainDecision, Support, assess_domain, assess_support, bodies, has_domain_word
+from assistant.text import fold
+
+log = logging.getLogger(__name__)
+
+_WORDS = re.compile(r"\S+")
+
+
+class StreamEvent(NamedTuple):
+    event: str  # "token" | "citations" | "calculations" | "done"
+    data: Any
+
+
+@dataclass
+class Prepared:
+    """Everything known before generation."""
+
+    request: ChatRequest
+    standalone: Standalone
+    retrieved: list[Passage]
+    domain: DomainDecision
+    calculations: list[Any]
+    context: list[Passage]  # numbered [1]..[n] in prompts, extractive answers and the guard
+    support: Support
+    evidence: guard.Evidence
+    started: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def asks(self) -> list[str]:
+        return calculation_sentences(self.calculations, self.context)[1]
+
+
+@dataclass
+class Draft:
+    """An answer on its way out: text with context markers, and how it was produced."""
+
+    text: str
+    refused: bool = False
+    fallback: bool = False
+    guard: list[str] = field(default_factory=list)
+
+
+def order_by_scheme(passages: Sequence[Passage], schemes: Sequence[str]) -> list[Passage]:
+    """Passages of exactly the question's schemes first; other schemes' passages left out when
+    enough remain (small models otherwise take a figure from the wrong scheme)."""
+    if not schemes:
+        return list(passages)
+    wanted = set(schemes)
+    strict = [p for p in passages if p.schemes and set(p.schemes) <= wanted]
+    loose = [p for p in passages if p not in strict and set(p.schemes) & wanted]
+    chosen = strict if len(strict) >= 2 else strict + loose
+    return chosen or list(passages)
+
+
+class Assistant:
+    """One per process and settings (see get_assistant); thread-safe."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        llm: BaseChatModel | None = None,
+        rewriter: BaseChatModel | None = None,
+        search: Callable[..., list[Passage]] | None = None,
+        route: Callable[..., list[Any]] | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self._llm = llm
+        self._rewriter = rewriter
+        self._search = search
+        self._route = route
+        self.backend = "fake" if llm is not None else self.settings.llm_backend
+        self._prepare = (
+            RunnablePassthrough.assign(standalone=RunnableLambda(self._resolve))
+            | RunnablePassthrough.assign(retrieved=RunnableLambda(self._retrieve))
+            | RunnablePassthrough.assign(domain=RunnableLambda(self._assess_domain))
+            | RunnablePassthrough.assign(calculations=RunnableLambda(self._calculate))
+            | RunnablePassthrough.assign(context=RunnableLambda(self._context))
+            | RunnablePassthrough.assign(support=RunnableLambda(self._assess_support))
+        )
+
+    # --- models -----------------------------------------------------------------------------
+
+    def _answer_model(self, echo: Callable[[], str]) -> BaseChatModel | None:
+        if self._llm is not None:
+            return self._llm
+        return build_chat_model(self.settings, echo=echo)
+
+    def _rewrite_model(self) -> BaseChatModel | None:
+        if self._rewriter is not None:
+            return self._rewriter
+        if self._llm is not None or not self.settings.followup_rewrite:
+            return None
+        if self.settings.llm_backend in ("llamacpp", "openai"):
+            try:
+                return build_chat_model(self.settings)
+            except ModelUnavailable as exc:
+                log.warning("no model for follow-up rewriting: %s", exc)
+        return None
+
+    def warm(self) -> None:
+        """Load the model and evaluate the fixed system prompt once, so the first user waits less."""
+        try:
+            self._search_fn()("indemnité de stage", k=1)
+        except Exception as exc:  # the API reports the index state itself
+            log.warning("retrieval warm-up failed: %s", exc)
+        if self._llm is None and self.settings.llm_backend == "llamacpp":
+            try:
+                model = build_chat_model(self.settings)
+                if model is not None:
+                    with generation_slot(self.settings):
+                        (prompts.ANSWER_PROMPT | model).invoke({"request": "Bonjour"}, max_tokens=1)
+            except Exception as exc:
+                log.warning("model warm-up failed: %s", exc)
+
+    # --- preparation steps (LCEL) -----------------------------------------------------------
+
+    def _search_fn(self) -> Callable[..., list[Passage]]:
+        if self._search is None:
+            from assistant.retrieval import search
+
+            self._search = search
+        return self._search
+
+    def _route_fn(self) -> Callable[..., list[Any]]:
+        if self._route is None:
+            from assistant.calculator import route
+
+            self._route = route
+        return self._route
+
+    def _resolve(self, state: dict) -> Standalone:
+        req: ChatRequest = state["request"]
+        rewriter = self._rewrite_model() if req.history else None
+        if rewriter is None:
+            return resolve(req.message, req.history)
+        with generation_slot(self.settings):
+            return resolve(req.message, req.history, llm=rewriter, timeout=min(20.0, self.settings.llm_timeout))
+
+    def _retrieve(self, state: dict) -> list[Passage]:
+        standalone: Standalone = state["standalone"]
+        try:
+            return list(
+                self._search_fn()(standalone.question, k=self.settings.retrieval_k, schemes=standalone.schemes or None)
+            )
+        except Exception as exc:
+            log.error("retrieval failed: %s", exc)
+            return []
+
+    def _assess_domain(self, state: dict) -> DomainDecision:
+        req: ChatRequest = state["request"]
+        in_conversation = any(has_domain_word(t.content) for t in req.history if t.role == "user")
+        return assess_domain(
+            req.message, state["retrieved"], in_conversation, min_coverage=self.settings.scope_min_coverage
+        )
+
+    def _calculate(self, state: dict) -> list[Any]:
+        """The calculator on the message with the conversation's slots; a follow-up that states no
+        situation of its own ("et en IFAPME ?") is routed with its standalone question."""
+        if not state["domain"].in_domain:
+            return []
+        standalone: Standalone = state["standalone"]
+        route = self._route_fn()
+        first = standalone.question if standalone.rewritten_by == "model" else standalone.message
+        try:
+            found = list(route(first, standalone.slots, standalone.schemes or None))
+            if not found and standalone.followup and first != standalone.question:
+                found = list(route(standalone.question, standalone.slots, standalone.schemes or None))
+            return found
+        except Exception as exc:  # no figure rather than a wrong one
+            log.error("calculator failed: %s", exc)
+            return []
+
+    def _context(self, state: dict) -> list[Passage]:
+        standalone: Standalone = state["standalone"]
+        return order_by_scheme(state["retrieved"], standalone.schemes)[: self.settings.prompt_passages]
+
+    def _assess_support(self, state: dict) -> Support:
+        standalone: Standalone = state["standalone"]
+        return assess_support(
+            standalone.question,
+            standalone.schemes,
+            state["context"],
+            state["calculations"],
+            min_coverage=self.settings.support_min_coverage,
+        )
+
+    def prepare(self, req: ChatRequest) -> Prepared:
+        started = time.perf_counter()
+        state = self._prepare.invoke({"request": req})
+        user_texts = [req.message, *(t.content for t in req.history if t.role == "user")]
+        evidence = guard.Evidence.build(state["calculations"], state["context"], user_texts)
+        return Prepared(
+            request=req,
+            standalone=state["standalone"],
+            retrieved=state["retrieved"],
+            domain=state["domain"],
+            calculations=state["calculations"],
+            context=state["context"],
+            support=state["support"],
+            evidence=evidence,
+            started=started,
+        )
+
+    # --- answers without a model ------------------------------------------------------------
+
+    def fixed_answer(self, prep: Prepared) -> Draft | None:
+        """Out of scope, too vague, or an amount the sources do not hold: no generation."""
+        if prep.domain.vague:
+            schemes = prompts.SCHEMES_OFFERED
+            return Draft(prompts.VAGUE.format(schemes=schemes), refused=False, guard=["question trop vague"])
+        if not prep.domain.in_domain:
+            return Draft(prompts.OUT_OF_SCOPE, refused=True, guard=[f"hors sujet ({prep.domain.reason})"])
+        if not prep.support.answerable:
+            return Draft(self._not_in_sources(prep), refused=True, guard=[f"réponse absente des sources ({prep.support.reason})"])
+        if not prep.context and not prep.calculations:
+            return Draft(self._not_in_sources(prep), refused=True, guard=["aucun passage trouvé"])
+        return None
+
+    def _not_in_sources(self, prep: Prepared) -> str:
+        schemes = prep.standalone.schemes
+        statements, _ = calculation_sentences(prep.calculations, prep.context)
+        if statements:
+            text = " ".join(statements)
+        else:
+            scheme = f" pour la {prompts.scheme_labels(schemes[:1])}" if schemes else ""
+            what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if prep.support.reason != "not-an-amount" else prompts.NOT_IN_SOURCES_WHAT
+            text = prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme)
+        who = bodies(schemes, prep.context)
+        if not any(fold(name) in fold(text) for name in ("onem", "actiris", "forem", "ifapme", "cpas", "cefa", "vdab")):
+            text += " " + prompts.ASK_BODY.format(bodies=who)
+        return text
+
+    def extractive_answer(self, prep: Prepared) -> str:
+        return compose(
+            prep.standalone.question,
+            prep.context,
+            prep.calculations,
+            max_words=self.settings.answer_max_words,
+        )
+
+    # --- generation ---------------------------------------------------------------------------
+
+    def _inputs(self, prep: Prepared, retry: list | None = None) -> dict:
+        request = prompts.answer_request(
+            prep.standalone.question, prep.context, prep.calculations, self.settings.prompt_passage_chars
+        )
+        return {"request": request, "retry": retry or []}
+
+    def _generate(self, model: BaseChatModel, inputs: dict) -> Iterator[str]:
+        """Text deltas; TimeoutError past settings.llm_timeout."""
+        chain = prompts.ANSWER_PROMPT | model | StrOutputParser()
+        with generation_slot(self.settings):
+            started = time.monotonic()
+            for delta in chain.stream(inputs):
+                yield delta
+                if time.monotonic() - started > self.settings.llm_timeout:
+                    raise TimeoutError(f"génération interrompue après {self.settings.llm_timeout:.0f} s")
+
+    @staticmethod
+    def _clean(text: str) -> str:
+        text = text.strip()
+        text = re.sub(r"^(?:réponse|reponse)\s*:\s*", "", text, flags=re.IGNORECASE)
+        text = re.sub(r"</?(?:sources|calculs|question|reponse|réponse)>", "", text)
+        return text.strip()
+
+    def _limit(self, text: str) -> str:
+        """Whole sentences within the word budget (a little slack: the prompt asks for 120 words)."""
+        budget = int(self.settings.answer_max_words * 1.3)
+        if len(_WORDS.findall(text)) <= budget:
+            return text
+        kept, count = [], 0
+        for sentence in guard.sentences_of(text):
+            words = len(_WORDS.findall(sentence))
+            if kept and count + words > budget:
+                break
+            kept.append(sentence)
+            count += words
+        return "".join(kept).strip()
+
+    def _with_asks(self, text: str, prep: Prepared) -> str:
+        """The calculator's question for a missing detail ends the answer (rule 6 of the prompt)."""
+        missing = [a for a in prep.asks if fold(a).rstrip(" ?") not in fold(text)]
+        return f"{text.rstrip()} {' '.join(missing)}".strip() if missing else text
+
+    def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
+        """Generate, guard, regenerate once naming the problems, else the extractive answer."""
+        notes: list[str] = []
+        retry: list = []
+        for attempt in (1, 2):
+            try:
+                text = self._clean("".join(self._generate(model, self._inputs(prep, retry))))
+            except Exception as exc:  # timeout, server down, model crash
+                log.warning("generation failed (%s): extractive answer", exc)
+                notes.append(f"modèle indisponible : {type(exc).__name__}")
+                break
+            if not text:
+                notes.append("réponse vide")
+                break
+            text = self._limit(text)
+            verdict = guard.check(text, prep.evidence)
+            notes += verdict.repairs
+            if verdict.ok:
+                if attempt == 2:
+                    notes.append("réponse régénérée")
+                return Draft(self._with_asks(verdict.text, prep), guard=notes)
+            problems = verdict.problems()
+            notes += problems
+            log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
+            retry = [AIMessage(content=text), HumanMessage(content=prompts.correction_request(problems, len(prep.context)))]
+        notes.append("réponse de secours (extractive)")
+        return Draft(self._safe_extractive(prep), fallback=True, guard=notes)
+
+    def _safe_extractive(self, prep: Prepared) -> str:
+        """The extractive answer, with any sentence the guard would not pass left out."""
+        text = self.extractive_answer(prep)
+        kept = []
+        cited: set[int] = set()
+        for sentence in guard.sentences_of(text):
+            verdict = guard.check_sentence(sentence, prep.evidence, cited)
+            if verdict.bad_markers or verdict.unsupported_amounts or verdict.unsupported_numbers:
+                log.error("extractive sentence failed the guard: %s", verdict.problems())
+                continue
+            kept.append(verdict.text)
+        return "".join(kept).strip() or prompts.NOT_IN_SOURCES.format(what=prompts.NOT_IN_SOURCES_WHAT, scheme="")
+
+    # --- responses ------------------------------------------------------------------------------
+
+    def _response(self, prep: Prepared, draft: Draft, renumber: guard.Renumberer | None = None) -> ChatResponse:
+        renumber = renumber or guard.Renumberer()
+        answer = renumber.apply(draft.text)
+        citations = []
+        for old, new in renumber.order():
+            if 1 <= old <= len(prep.context):
+                p = prep.context[old - 1]
+                citations.append(
+                    Citation(
+                        doc_id=p.doc_id, title=p.title, chunk_id=p.chunk_id, section=p.section, page=p.page,
+                        snippet=p.text, url=p.url, score=p.score, marker=new,
+                    )
+                )
+        return ChatResponse(
+            answer=answer,
+            citations=citations,
+            calculations=[c.to_api() for c in prep.calculations],
+            refused=draft.refused,
+            conversation_id=prep.request.conversation_id,
+            backend=self.backend,
+            fallback=draft.fallback,
+            guard=draft.guard,
+            latency_ms=round((time.perf_counter() - prep.started) * 1000, 1),
+        )
+
+    def answer(self, prep: Prepared) -> Draft:
+        fixed = self.fixed_answer(prep)
+        if fixed is not None:
+            return fixed
+        extractive = self._safe_extractive(prep)
+        try:
+            model = self._answer_model(lambda: extractive)
+        except ModelUnavailable as exc:
+            log.warning("model unavailable (%s): extractive answer", exc)
+            return Draft(extractive, fallback=True, guard=[f"modèle indisponible : {exc}"])
+        if model is None:
+            return Draft(self._with_asks(extractive, prep))
+        return self.model_answer(prep, model)
+
+    def ask(self, req: ChatRequest) -> ChatResponse:
+        prep = self.prepare(req)
+        draft = self.answer(prep)
+        response = self._response(prep, draft)
+        self._log(prep, response)
+        return response
+
+    def _log(self, prep: Prepared, response: ChatResponse) -> None:
+        log.info(
+            "answer backend=%s fallback=%s refused=%s calc=%d cites=%d guard=%s %.0f ms (%s)",
+            response.backend, response.fallback, response.refused, len(response.calculations),
+            len(response.citations), response.guard, response.latency_ms or 0, prep.standalone.rewritten_by,
+        )
+
+    # --- streaming --------------------------------------------------------------------------------
+
+    def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+        """Sentences as they pass the guard; on a failure, the extractive answer for the rest."""
+        prep = self.prepare(req)
+        renumber = guard.Renumberer()
+        released: list[str] = []
+        notes: list[str] = []
+
+        def emit(sentence: str) -> StreamEvent:
+            if not released:
+                sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
+            released.append(sentence)
+            return StreamEvent("token", renumber.apply(sentence))
+
+        draft = self.fixed_answer(prep)
+        model = None
+        extractive = ""
+        if draft is None:
+            extractive = self._safe_extractive(prep)
+            try:
+                model = self._answer_model(lambda: extractive)
+            except ModelUnavailable as exc:
+                draft = Draft(extractive, fallback=True, guard=[f"modèle indisponible : {exc}"])
+            if model is None and draft is None:
+                draft = Draft(self._with_asks(extractive, prep))
+
+        if draft is not None:  # no model: release the (already safe) text sentence by sentence
+            for sentence in guard.sentences_of(draft.text):
+                yield emit(sentence)
+            yield from self._finish_stream(prep, draft, renumber, "".join(released))
+            return
+
+        assert model is not None
+        fallback = False
+        retry: list = []
+        for attempt in (1, 2):
+            gate = guard.SentenceGate(prep.evidence)
+            error: Exception | None = None
+            words = 0
+            try:
+                for delta in self._generate(model, self._inputs(prep, retry)):
+                    for sentence in gate.feed(delta):
+                        words += len(_WORDS.findall(sentence))
+                        yield emit(sentence)
+                    if gate.failed or words > self.settings.answer_max_words * 1.3:
+                        break
+                if not gate.failed:
+                    for sentence in gate.finish():
+                        yield emit(sentence)
+            except Exception as exc:
+                error = exc
+                log.warning("streamed generation failed (%s)", exc)
+                notes.append(f"modèle indisponible : {type(exc).__name__}")
+            notes += gate.repairs
+            if gate.failure is not None:
+                notes += gate.failure.problems()
+            if error is None and not gate.failed and gate.text.strip():
+                if attempt == 2:
+                    notes.append("réponse régénérée")
+                break
+            if error is None and gate.failure is not None and not released and attempt == 1:
+                # Nothing shown yet: one regeneration naming the problems.
+                bad = self._clean(gate.failure.text)
+                retry = [
+                    AIMessage(content=bad),
+                    HumanMessage(content=prompts.correction_request(gate.failure.problems(), len(prep.context))),
+                ]
+                continue
+            # Fallback: the extractive answer for the rest (sentences already shown are not repeated).
+            fallback = True
+            notes.append("réponse de secours (extractive)")
+            shown = "".join(released)
+            for sentence in guard.sentences_of(extractive):
+                if not _already_said(sentence, shown):
+                    yield emit(sentence if not released or released[-1][-1:].isspace() else " " + sentence)
+            break
+
+        text = "".join(released)
+        # Rule 4 for a stream: a complete result the model did not state is added, as written.
+        missing = guard.missing_results(text, prep.evidence)
+        if missing:
+            notes += [f"résultat du calcul ajouté : {m}" for m in missing]
+            for statement in calculation_sentences(prep.calculations, prep.context)[0]:
+                if guard.missing_results(text, prep.evidence):
+                    yield emit(" " + statement)
+                    text = "".join(released)
+        ended = self._with_asks(text, prep)
+        if ended != text:
+            yield emit(ended[len(text):])
+        draft = Draft("".join(released), fallback=fallback, guard=notes)
+        yield from self._finish_stream(prep, draft, renumber, draft.text)
+
+    def _finish_stream(self, prep: Prepared, draft: Draft, renumber: guard.Renumberer, text: str) -> Iterator[StreamEvent]:
+        draft.text = text
+        response = self._response(prep, draft, renumber)
+        self._log(prep, response)
+        yield StreamEvent("citations", [c.model_dump() for c in response.citations])
+        yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
+        yield StreamEvent("done", response.model_dump())
+
+
+def _already_said(sentence: str, shown: str) -> bool:
+    """A fallback sentence that repeats what the user already read: its figures, or its words."""
+    amounts = set(find_amounts(sentence))
+    if amounts and amounts <= set(find_amounts(shown)):
+        return True
+    words = set(re.findall(r"\w+", fold(sentence)))
+    seen = set(re.findall(r"\w+", fold(shown)))
+    return not words or len(words & seen) / len(words) >= 0.8
+
+
+_assistants: dict[str, Assistant] = {}
+_assistants_lock = threading.Lock()
+
+
+def get_assistant(settings: Settings | None = None) -> Assistant:
+    """One Assistant per distinct settings, for the whole process (the model loads once)."""
+    settings = settings or get_settings()
+    key = settings.model_dump_json()
+    with _assistants_lock:
+        if key not in _assistants:
+            _assistants[key] = Assistant(settings)
+        return _assistants[key]

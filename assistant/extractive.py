@@ -1,0 +1,385 @@
+"""Answers without a model: the calculator's statements plus the best sentences of the passages.
+
+This is the `extractive` backend and the fallback whenever a model fails, times out or is caught
+by the guard twice, so it has to be a real answer: short, French, on the question, every figure
+copied from a calculation or a passage, every sentence carrying its citation marker [n].
+The same sentence ranking chooses the excerpts the model sees (prompts.py), which keeps the
+model's context small enough for a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from assistant.calculator.intents import COUNT_INTENTS, detect_intents
+from assistant.calculator.money import find_amounts, find_numbers
+from assistant.lexical import analyze
+from assistant.query import understand
+from assistant.schemas import Passage
+from assistant.schemes import load_vocabulary
+from assistant.text import fold, normalize_spaces
+
+# Sentence ends: . ! ? … followed by a space and something that starts a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(A-ZÀ-ÖØ-Þ0-9•\-–✓])")
+_BULLET = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\(?=[*_#\[\]])")
+_HEADING = re.compile(r"^\s*#{1,6}\s*")
+_TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
+_WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence (or list item) of a numbered passage."""
+
+    marker: int
+    position: int
+    text: str
+    tokens: tuple[str, ...]
+    amounts: tuple[Decimal, ...]
+    has_number: bool
+    intro: bool  # ends with ":" — the list items that follow belong to it
+    item: bool  # a list item
+
+
+def passage_body(passage: Passage) -> str:
+    """The passage text without the "title — section" line the index prefixes to every chunk."""
+    text = passage.text
+    first, _, rest = text.partition("\n")
+    head = fold(first)
+    if rest and passage.title and (head.startswith(fold(passage.title)[:40]) or " — " in first):
+        return rest
+    if passage.title and text.startswith(passage.title):
+        prefix = passage.title + (f" — {passage.section}" if passage.section else "")
+        if text.startswith(prefix):
+            return text[len(prefix) :].lstrip(" —:\n")
+    return text
+
+
+def _clean(line: str) -> str:
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_MARKS.sub("", line)
+    return normalize_spaces(line).strip()
+
+
+def _units(body: str) -> list[tuple[str, bool, bool]]:
+    """Logical lines: (text, is_item, is_heading); wrapped PDF lines are joined back together."""
+    units: list[list[Any]] = []
+    lines = body.splitlines()
+    for index, raw in enumerate(lines):
+        if not raw.strip():
+            units.append(["", False, False])  # paragraph break
+            continue
+        if _HEADING.match(raw):
+            units.append([_clean(_HEADING.sub("", raw)), False, True])
+            units.append(["", False, False])
+            continue
+        line = _clean(raw)
+        if not line or set(line) <= set("-—_=*|"):
+            continue
+        is_item = bool(_BULLET.match(line))
+        if is_item:
+            line = _BULLET.sub("", line)
+        next_line = next((lines[j].strip() for j in range(index + 1, len(lines)) if lines[j].strip()), "")
+        # A short line without final punctuation, followed by a capital, is a PDF heading.
+        heading = (
+            not is_item
+            and len(line) < 60
+            and not _TERMINAL.search(line)
+            and bool(next_line[:1].isupper())
+            and (not units or not units[-1][0] or _TERMINAL.search(units[-1][0]) is not None)
+        )
+        previous = units[-1] if units else None
+        continues = (
+            previous is not None
+            and previous[0]
+            and not previous[2]
+            and not is_item
+            and not heading
+            and not _TERMINAL.search(previous[0])
+        )
+        if continues and previous is not None:
+            previous[0] = f"{previous[0]} {line}"
+        else:
+            units.append([line, is_item, heading or line.endswith("?")])
+    return [(u[0], u[1], u[2]) for u in units if u[0]]
+
+
+def split_sentences(text: str) -> list[tuple[str, bool]]:
+    """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
+    out: list[tuple[str, bool]] = []
+    for unit, is_item, heading in _units(text):
+        if heading:
+            continue
+        parts = [unit] if is_item else _SENTENCE_END.split(unit)
+        for part in parts:
+            part = part.strip()
+            if len(part) >= 3 and not part.endswith("?"):
+                out.append((part, is_item))
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _sentences_of(marker: int, text: str) -> tuple[Sentence, ...]:
+    sentences = []
+    for position, (sentence, is_item) in enumerate(split_sentences(text)):
+        sentences.append(
+            Sentence(
+                marker=marker,
+                position=position,
+                text=sentence,
+                tokens=tuple(analyze(sentence)),
+                amounts=tuple(find_amounts(sentence)),
+                has_number=bool(find_numbers(sentence)),
+                intro=sentence.rstrip().endswith(":"),
+                item=is_item,
+            )
+        )
+    return tuple(sentences)
+
+
+def sentences(passages: Sequence[Passage]) -> list[Sentence]:
+    """Every sentence of the numbered passages (marker n = position n in the list, from 1)."""
+    out: list[Sentence] = []
+    for marker, passage in enumerate(passages, 1):
+        out.extend(_sentences_of(marker, passage_body(passage)))
+    return out
+
+
+def asks_amount(question: str) -> bool:
+    """The question asks for a sum of money (the calculator's intent vocabulary decides)."""
+    return bool({"amount", "total", "yearly"} & set(detect_intents(question)))
+
+
+def asks_count(question: str) -> bool:
+    """The question asks for a duration or a number of days, months, hours."""
+    return bool(set(COUNT_INTENTS) & set(detect_intents(question))) or "combien de" in fold(question)
+
+
+def scheme_tokens(question: str) -> set[str]:
+    """Tokens that only name the scheme: every passage of that scheme is about it anyway."""
+    vocabulary = load_vocabulary()
+    folded = fold(question)
+    tokens: set[str] = set()
+    for scheme, patterns in vocabulary.schemes.items():
+        hits = [m.group(0) for p in patterns if (m := p.search(folded))]
+        if hits:
+            # With their vocabulary equivalents ("stage d'attente", "sip"…).
+            tokens.update(understand(" ".join(hits) + " " + vocabulary.labels.get(scheme, "")).terms)
+    return tokens
+
+
+def focus_terms(question: str, scheme_weight: float = 0.2) -> dict[str, float]:
+    """The question's weighted terms (typed 1, vocabulary expansions less), scheme names down-weighted."""
+    terms = dict(understand(question).terms)
+    for token in scheme_tokens(question):
+        if token in terms:
+            terms[token] *= scheme_weight
+    return terms
+
+
+def rank(question: str, candidates: Sequence[Sentence]) -> list[tuple[float, Sentence]]:
+    """BM25 over sentences, nudged towards the first passages and the figures the question asks for."""
+    query = focus_terms(question)
+    if not candidates or not query:
+        return [(0.0, s) for s in candidates]
+    n = len(candidates)
+    df: Counter[str] = Counter()
+    for s in candidates:
+        df.update(set(s.tokens))
+    avg = sum(len(s.tokens) for s in candidates) / n or 1.0
+    wants_amount = asks_amount(question)
+    wants_count = asks_count(question)
+    scored = []
+    for s in candidates:
+        tf = Counter(s.tokens)
+        length = len(s.tokens) or 1
+        score = 0.0
+        for term, weight in query.items():
+            if tf[term]:
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.25 + 0.75 * length / avg))
+        if score > 0:
+            if (wants_amount and s.amounts) or (wants_count and s.has_number):
+                score *= 1.5
+            score *= 1.0 + 0.15 / s.marker  # retrieval order as a tie-breaker
+            if len(_WORDS.findall(s.text)) > 60:
+                score *= 0.7
+        scored.append((score, s))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].marker, pair[1].position))
+    return scored
+
+
+def _intro_of(item: Sentence, pool: Sequence[Sentence]) -> Sentence | None:
+    before = sorted(
+        (s for s in pool if s.marker == item.marker and s.position < item.position),
+        key=lambda s: -s.position,
+    )
+    for s in before:
+        if s.intro:
+            return s
+        if not s.item:
+            return None
+    return None
+
+
+def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6) -> str:
+    """A sentence that introduces a list ("voici les conditions :") comes with its items."""
+    if not sentence.intro:
+        return sentence.text
+    items: list[str] = []
+    for s in sorted(pool, key=lambda s: (s.marker, s.position)):
+        if s.marker != sentence.marker or s.position <= sentence.position:
+            continue
+        if not s.item or len(items) >= max_items:
+            break
+        items.append(s.text.rstrip(" ;."))
+    return sentence.text + (" " + " ; ".join(items) + "." if items else "")
+
+
+def excerpt(question: str, passage: Passage, marker: int, max_chars: int) -> str:
+    """The passage's sentences that best answer the question, in their original order, within max_chars."""
+    pool = list(_sentences_of(marker, passage_body(passage)))
+    if not pool:
+        return passage_body(passage)[:max_chars]
+    ranked = [s for score, s in rank(question, pool) if score > 0] or pool
+    chosen: list[Sentence] = []
+    size = 0
+    for s in ranked:
+        cost = len(s.text) + 1
+        if size + cost > max_chars and chosen:
+            continue
+        chosen.append(s)
+        size += cost
+        # Keep the list items of an introducing sentence, when there is room.
+        if s.intro:
+            for item in pool:
+                if item.position > s.position and item.item and item not in chosen:
+                    if size + len(item.text) + 1 > max_chars:
+                        break
+                    chosen.append(item)
+                    size += len(item.text) + 1
+        if size >= max_chars:
+            break
+    chosen.sort(key=lambda s: s.position)
+    lines = []
+    for s in chosen:
+        lines.append(f"- {s.text}" if s.item else s.text)
+    return "\n".join(lines)[: max_chars + 200]
+
+
+def _word_count(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def _with_marker(text: str, marker: int | None) -> str:
+    """Put the citation marker before the final full stop: "… 848,90 € [1]."."""
+    text = text.strip()
+    if marker is None or f"[{marker}]" in text:
+        return text if text.endswith((".", "!", "?", ":")) else text + "."
+    body = text.rstrip(" .;:")
+    return f"{body} [{marker}]."
+
+
+def _calculation_marker(calculation: Any, passages: Sequence[Passage]) -> int | None:
+    """The first passage of the calculation's source documents, preferring one holding its result."""
+    sources = set(getattr(calculation, "source_ids", []) or [])
+    result = getattr(calculation, "result", None)
+    fallback = None
+    for marker, passage in enumerate(passages, 1):
+        if passage.doc_id in sources:
+            if result is not None and Decimal(str(result)) in set(find_numbers(passage.text)) | set(
+                find_amounts(passage.text)
+            ):
+                return marker
+            fallback = fallback or marker
+    return fallback
+
+
+def calculation_sentences(calculations: Sequence[Any], passages: Sequence[Passage]) -> tuple[list[str], list[str]]:
+    """The calculator's statements (with a marker to their source passage) and its questions."""
+    statements: list[str] = []
+    asks: list[str] = []
+    for c in calculations:
+        ask = getattr(c, "ask", None)
+        missing = getattr(c, "missing", None)
+        statement = getattr(c, "statement", "") or ""
+        if missing and ask and ask not in asks:
+            asks.append(ask)
+        # A calculation waiting for a detail still states what the sources say in general.
+        if statement and statement not in statements:
+            statements.append(_with_marker(statement, _calculation_marker(c, passages)))
+    return statements, asks
+
+
+def compose(
+    question: str,
+    passages: Sequence[Passage],
+    calculations: Sequence[Any] = (),
+    max_words: int = 120,
+    max_sentences: int = 3,
+) -> str:
+    """The extractive answer: calculations first, then the best passage sentences, then what to ask."""
+    statements, asks = calculation_sentences(calculations, passages)
+    parts: list[str] = list(statements)
+    pool = sentences(passages)
+    ranked = [(score, s) for score, s in rank(question, pool) if score > 0]
+    budget = max_sentences - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
+    budget = max(1, budget)
+    if ranked:
+        best = ranked[0][0]
+        used_text: set[str] = set()
+        taken = 0
+        for score, s in ranked:
+            if taken >= budget or score < 0.6 * best:
+                break
+            if s.item:
+                # A lone list item means little: give the sentence that introduces the list.
+                intro = _intro_of(s, pool)
+                if intro is not None:
+                    s = intro
+            text = _with_items(s, pool)
+            key = fold(text)[:80]
+            if key in used_text:
+                continue
+            # Once the calculator has given the figures, a passage sentence brings context, not
+            # other figures (a brochure's table holds every year's and every age's amount).
+            if statements and s.amounts:
+                continue
+            candidate = _with_marker(text, s.marker)
+            if parts and _word_count(" ".join(parts + [candidate])) > max_words:
+                if taken:
+                    break
+                candidate = _truncate(candidate, max_words - _word_count(" ".join(parts)), s.marker)
+                if not candidate:
+                    break
+            parts.append(candidate)
+            used_text.add(key)
+            taken += 1
+    if asks:
+        parts.append(" ".join(asks))
+    if not parts:
+        return ""
+    answer = " ".join(parts)
+    if _word_count(answer) > max_words + 40:
+        answer = _truncate(answer, max_words, None) or answer
+    return answer
+
+
+def _truncate(text: str, words: int, marker: int | None) -> str:
+    """Cut a long sentence at a word boundary, keeping its marker."""
+    if words < 8:
+        return ""
+    tokens = _WORDS.findall(re.sub(r"\s*\[\d+\]\s*\.?$", "", text))
+    if len(tokens) <= words:
+        return text
+    cut = " ".join(tokens[:words]).rstrip(",;:")
+    return f"{cut}… [{marker}]." if marker else f"{cut}…"

@@ -1,0 +1,299 @@
+"""The last check before text reaches a user: figures and citation markers must be supported.
+
+Rules, sentence by sentence (the same code serves `ask` and the stream):
+
+1. Every euro figure (money.find_amounts, any format) equals a figure of a calculation
+   (Calculation.figures and results) or a number of a passage the answer cites. A figure found
+   in a passage given to the model but not cited yet is repaired by citing that passage in the
+   sentence (the figure is then "quoted in a cited passage", as the contract asks).
+2. Every number followed by a unit (jours, mois, semaines, heures, ans, %) is found in a passage
+   given to the model, a calculation or the user's own words: small models invent durations too.
+3. Every marker [n] points to a passage given to the model.
+
+And over the whole answer: 4. each complete calculation result is stated (a model that ignores
+the calculator and gives another figure, even one printed in a brochure, is caught).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
+from assistant.schemas import Passage
+
+log = logging.getLogger(__name__)
+
+# "[1]", "[1, 2]", "[1][2]", "[Source 1]", "[source 2, 3]"
+MARKER_RE = re.compile(r"\[\s*(?:sources?\s*:?\s*)?(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\s*\]", re.IGNORECASE)
+_UNIT_NUMBER = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:jours?|mois|semaines?|heures?|h\b|ans?\b|années?|annees?|%|pour ?cent)",
+    re.IGNORECASE,
+)
+# A sentence ends at . ! ? … or a line break, once what follows is known (not a marker).
+_BOUNDARY = re.compile(
+    r"(?:[.!?…]+(?:\s*\[\s*(?:sources?\s*:?\s*)?\d{1,2}(?:\s*[,;]\s*\d{1,2})*\s*\])*|\n)(\s+)(?=[^\s\[])",
+    re.IGNORECASE,
+)
+
+
+def _key(value: Decimal | float | int) -> Decimal:
+    return round_cents(Decimal(str(value)))
+
+
+def normalize_markers(text: str) -> str:
+    """One spelling for citation markers: "[1, 2]" and "[Source 1]" become "[1][2]" and "[1]"."""
+
+    def one(m: re.Match[str]) -> str:
+        return "".join(f"[{int(n)}]" for n in re.split(r"\s*[,;]\s*", m.group(1)))
+
+    return MARKER_RE.sub(one, text)
+
+
+def markers_in(text: str) -> list[int]:
+    """Citation markers in order of appearance (duplicates kept)."""
+    return [int(n) for m in MARKER_RE.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+
+
+def split_sentences(text: str) -> tuple[list[str], str]:
+    """Complete sentences (each with its trailing markers and the space after it) and the rest.
+
+    A sentence is complete once the next non-space character is known and is not "[", so the
+    markers written after a full stop ("… 848,90 €. [1]") stay with their sentence.
+    """
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end(1)
+        if end > start:
+            out.append(text[start:end])
+            start = end
+    return out, text[start:]
+
+
+def sentences_of(text: str) -> list[str]:
+    complete, rest = split_sentences(text)
+    return complete + ([rest] if rest.strip() else [])
+
+
+@dataclass
+class Evidence:
+    """What an answer may rely on."""
+
+    calc_amounts: set[Decimal] = field(default_factory=set)
+    passage_numbers: dict[int, set[Decimal]] = field(default_factory=dict)  # marker -> numbers
+    other_numbers: set[Decimal] = field(default_factory=set)  # user's words, calculation inputs
+    required: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (label, value, unit)
+
+    @classmethod
+    def build(
+        cls,
+        calculations: Sequence[Any] = (),
+        passages: Sequence[Passage] = (),
+        user_texts: Iterable[str] = (),
+    ) -> Evidence:
+        ev = cls()
+        for c in calculations:
+            for figure in getattr(c, "figures", None) or []:
+                ev.calc_amounts.add(_key(figure))
+            for text in [getattr(c, "statement", ""), getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
+                ev.calc_amounts.update(_key(v) for v in find_amounts(text or ""))
+                ev.other_numbers.update(_key(v) for v in find_numbers(text or ""))
+            result = getattr(c, "result", None)
+            if result is not None:
+                ev.other_numbers.add(_key(result))
+                if (getattr(c, "unit", "EUR") or "EUR").upper() == "EUR":
+                    ev.calc_amounts.add(_key(result))
+                if not getattr(c, "missing", None):
+                    label = getattr(c, "label", "") or getattr(c, "name", "calcul")
+                    ev.required.append((label, _key(result), getattr(c, "unit", "EUR") or "EUR"))
+            for value in (getattr(c, "inputs", None) or {}).values():
+                with contextlib.suppress(ArithmeticError, ValueError, TypeError):
+                    ev.other_numbers.add(_key(value))
+        for marker, passage in enumerate(passages, 1):
+            ev.passage_numbers[marker] = {_key(v) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
+        for text in user_texts:
+            ev.other_numbers.update(_key(v) for v in find_numbers(text))
+        return ev
+
+    @property
+    def markers(self) -> set[int]:
+        return set(self.passage_numbers)
+
+    def all_numbers(self) -> set[Decimal]:
+        out = set(self.calc_amounts) | self.other_numbers
+        for numbers in self.passage_numbers.values():
+            out |= numbers
+        return out
+
+
+@dataclass
+class Verdict:
+    """What the guard found in a text (after its repairs)."""
+
+    text: str
+    unsupported_amounts: list[Decimal] = field(default_factory=list)
+    unsupported_numbers: list[str] = field(default_factory=list)
+    bad_markers: list[int] = field(default_factory=list)
+    missing_results: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results)
+
+    def problems(self) -> list[str]:
+        """Short log lines (also returned in ChatResponse.guard)."""
+        out = [f"montant non justifié : {format_eur(a)}" for a in self.unsupported_amounts]
+        out += [f"nombre non justifié : {n}" for n in self.unsupported_numbers]
+        out += [f"source inexistante : [{m}]" for m in self.bad_markers]
+        out += [f"résultat du calcul absent : {r}" for r in self.missing_results]
+        return out
+
+
+def _insert_marker(sentence: str, marker: int) -> str:
+    """Cite a passage at the end of a sentence, before its final punctuation and trailing space."""
+    body = sentence.rstrip()
+    trailing = sentence[len(body) :]
+    m = re.search(r"([.!?…:;]+)$", body)
+    if m:
+        return f"{body[: m.start()].rstrip()} [{marker}]{m.group(1)}{trailing}"
+    return f"{body} [{marker}]{trailing}"
+
+
+def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdict:
+    """Rules 1-3 on one sentence; ``cited`` holds the markers cited so far (updated in place)."""
+    verdict = Verdict(text=normalize_markers(sentence))
+    marks = markers_in(verdict.text)
+    verdict.bad_markers = [m for m in dict.fromkeys(marks) if m not in evidence.markers]
+    valid = [m for m in marks if m in evidence.markers]
+    cited.update(valid)
+    for amount in find_amounts(verdict.text):
+        key = _key(amount)
+        if key in evidence.calc_amounts:
+            continue
+        if any(key in evidence.passage_numbers.get(m, ()) for m in cited):
+            continue
+        holder = next((m for m, numbers in sorted(evidence.passage_numbers.items()) if key in numbers), None)
+        if holder is None:
+            verdict.unsupported_amounts.append(amount)
+            continue
+        verdict.text = _insert_marker(verdict.text, holder)
+        cited.add(holder)
+        verdict.repairs.append(f"source [{holder}] ajoutée pour {format_eur(amount)}")
+    allowed = evidence.all_numbers()
+    for m in _UNIT_NUMBER.finditer(verdict.text):
+        value = _key(Decimal(m.group(1).replace(",", ".")))
+        if value not in allowed:
+            verdict.unsupported_numbers.append(m.group(0).strip())
+    return verdict
+
+
+def missing_results(text: str, evidence: Evidence) -> list[str]:
+    """Rule 4: the complete calculation results the text does not state."""
+    amounts = {_key(a) for a in find_amounts(text)}
+    numbers = {_key(n) for n in find_numbers(text)}
+    out = []
+    for label, value, unit in evidence.required:
+        present = value in amounts if unit.upper() == "EUR" else (value in numbers or value in amounts)
+        if not present:
+            out.append(f"{label} = {format_eur(value) if unit.upper() == 'EUR' else f'{value.normalize():f} {unit}'}")
+    return out
+
+
+def check(text: str, evidence: Evidence, require_results: bool = True) -> Verdict:
+    """All rules over a whole answer; the returned text carries the repairs."""
+    cited: set[int] = set()
+    total = Verdict(text="")
+    parts = []
+    for sentence in sentences_of(normalize_markers(text)):
+        v = check_sentence(sentence, evidence, cited)
+        parts.append(v.text)
+        total.unsupported_amounts += v.unsupported_amounts
+        total.unsupported_numbers += v.unsupported_numbers
+        total.bad_markers += [m for m in v.bad_markers if m not in total.bad_markers]
+        total.repairs += v.repairs
+    total.text = "".join(parts)
+    if require_results:
+        total.missing_results = missing_results(total.text, evidence)
+    return total
+
+
+class Renumberer:
+    """Markers renumbered 1, 2, 3… in order of first use; the response lists those passages only."""
+
+    def __init__(self) -> None:
+        self.mapping: dict[int, int] = {}
+
+    def apply(self, text: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            old = int(m.group(1))
+            if old not in self.mapping:
+                self.mapping[old] = len(self.mapping) + 1
+            return f"[{self.mapping[old]}]"
+
+        return re.sub(r"\[(\d{1,2})\]", one, normalize_markers(text))
+
+    def order(self) -> list[tuple[int, int]]:
+        """(old marker, new marker) in new order."""
+        return sorted(self.mapping.items(), key=lambda kv: kv[1])
+
+
+class SentenceGate:
+    """Streaming: text goes in as deltas, comes out only as whole sentences that passed the guard.
+
+    ``feed`` returns the sentences released by this delta; once a sentence fails, ``failed`` is
+    set and nothing more is released (the caller switches to the fallback).
+    """
+
+    def __init__(self, evidence: Evidence) -> None:
+        self.evidence = evidence
+        self.buffer = ""
+        self.cited: set[int] = set()
+        self.released: list[str] = []
+        self.failure: Verdict | None = None
+        self.repairs: list[str] = []
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    def _release(self, sentences: Iterable[str]) -> Iterator[str]:
+        for sentence in sentences:
+            if self.failed:
+                return
+            if not sentence.strip():
+                self.released.append(sentence)
+                yield sentence
+                continue
+            verdict = check_sentence(sentence, self.evidence, self.cited)
+            if not verdict.ok:
+                self.failure = verdict
+                log.info("guard stopped a streamed sentence: %s", "; ".join(verdict.problems()))
+                return
+            self.repairs += verdict.repairs
+            self.released.append(verdict.text)
+            yield verdict.text
+
+    def feed(self, delta: str) -> list[str]:
+        if self.failed:
+            return []
+        self.buffer += delta
+        complete, self.buffer = split_sentences(normalize_markers(self.buffer))
+        return list(self._release(complete))
+
+    def finish(self) -> list[str]:
+        """Release the last sentence (no boundary after it)."""
+        if self.failed:
+            return []
+        rest, self.buffer = self.buffer, ""
+        return list(self._release([rest] if rest.strip() else []))
+
+    @property
+    def text(self) -> str:
+        return "".join(self.released)

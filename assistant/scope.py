@@ -1,0 +1,160 @@
+"""Which questions the assistant answers, and when it must say that its sources do not hold the answer.
+
+Decided without the model, from data: the `domain:` vocabulary of vocabulary.yaml and what
+retrieval found. A question is in the domain when it names a scheme or a domain word (stage,
+indemnité, ONEM…); otherwise when most of its meaningful words occur in the retrieved passages
+(the retrieval evidence: a recipe or a football score shares no words with the brochures, even
+though dense retrieval always returns *something*). An amount question in the domain is answerable
+when the calculator computes it or asks for a missing detail, or when a passage sentence holding a
+euro figure covers the question's words; otherwise the assistant says the sources do not give that
+amount and names who does (competent_body and the bodies the passages name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from assistant.extractive import asks_amount, sentences
+from assistant.lexical import analyze
+from assistant.schemas import Passage
+from assistant.schemes import competent_body, detect_schemes, load_vocabulary
+from assistant.text import fold
+
+
+@dataclass(frozen=True)
+class DomainDecision:
+    in_domain: bool
+    vague: bool  # nothing to go on ("bonjour", "combien ?"): ask what the user wants
+    reason: str
+    coverage: float | None = None
+
+
+@dataclass(frozen=True)
+class Support:
+    answerable: bool
+    reason: str
+    coverage: float | None = None
+
+
+def _domain() -> dict:
+    return load_vocabulary().raw.get("domain", {}) or {}
+
+
+@lru_cache
+def _core_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _domain().get("core", []))
+
+
+@lru_cache
+def _neutral_tokens() -> frozenset[str]:
+    return frozenset(t for word in _domain().get("neutral", []) for t in analyze(str(word)))
+
+
+@lru_cache
+def _region_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(p for patterns in load_vocabulary().regions.values() for p in patterns)
+
+
+def has_domain_word(text: str) -> bool:
+    folded = fold(text)
+    return bool(detect_schemes(text)) or any(p.search(folded) for p in _core_patterns())
+
+
+def content_terms(text: str) -> list[str]:
+    """The words that carry the topic: no stop words, neutral words, numbers, ordinals or regions."""
+    folded = fold(text)
+    for pattern in _region_patterns():
+        folded = pattern.sub(" ", folded)
+    neutral = _neutral_tokens()
+    return [t for t in analyze(folded) if t not in neutral and not t[:1].isdigit()]
+
+
+def label_tokens(schemes: Sequence[str]) -> set[str]:
+    """The words of the schemes' names: passages of a scheme need not repeat them."""
+    labels = load_vocabulary().labels
+    return {t for s in schemes for t in analyze(labels.get(s, s))}
+
+
+def _passage_tokens(passages: Sequence[Passage]) -> set[str]:
+    tokens: set[str] = set()
+    for p in passages:
+        tokens.update(analyze(p.text))
+    return tokens
+
+
+def assess_domain(
+    message: str,
+    passages: Sequence[Passage],
+    conversation_in_domain: bool = False,
+    min_coverage: float = 0.6,
+) -> DomainDecision:
+    """Is the user's message about the assistant's domain? (judged on the message itself, so a
+    change of topic in a conversation is noticed)."""
+    if has_domain_word(message):
+        return DomainDecision(True, False, "domain-word")
+    terms = content_terms(message)
+    if not terms:
+        if conversation_in_domain:
+            return DomainDecision(True, False, "follow-up")
+        return DomainDecision(False, True, "vague")
+    known = _passage_tokens(passages)
+    coverage = sum(1 for t in terms if t in known) / len(terms)
+    if coverage >= min_coverage:
+        return DomainDecision(True, False, "retrieval", coverage)
+    return DomainDecision(False, False, "off-domain", coverage)
+
+
+def scheme_passages(passages: Sequence[Passage], schemes: Sequence[str]) -> list[Passage]:
+    """The passages of the question's schemes (all of them when none matches or no scheme is known)."""
+    if not schemes:
+        return list(passages)
+    wanted = set(schemes)
+    matching = [p for p in passages if set(p.schemes) & wanted]
+    return matching or list(passages)
+
+
+def assess_support(
+    question: str,
+    schemes: Sequence[str],
+    passages: Sequence[Passage],
+    calculations: Sequence[Any],
+    min_coverage: float = 0.5,
+) -> Support:
+    """Do the sources hold the amount asked for? (other questions are left to the answer itself)."""
+    if not asks_amount(question):
+        return Support(True, "not-an-amount")
+    if any(getattr(c, "result", None) is not None for c in calculations):
+        return Support(True, "calculation")
+    if any(getattr(c, "missing", None) for c in calculations):
+        return Support(True, "missing-slot")
+    if calculations:
+        return Support(False, "calculator-has-no-figure")
+    pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
+    if not pool:
+        return Support(False, "no-figure-in-passages", 0.0)
+    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
+    if not key:
+        return Support(True, "figures-of-the-scheme", 1.0)
+    coverage = max(len(key & set(s.tokens)) / len(key) for s in pool)
+    if coverage >= min_coverage:
+        return Support(True, "figure-in-passage", coverage)
+    return Support(False, "no-matching-figure", coverage)
+
+
+def bodies(schemes: Sequence[str], passages: Sequence[Passage]) -> str:
+    """Who to ask: the scheme's competent body, then the bodies the passages name."""
+    named: list[str] = []
+    table = _domain().get("bodies", {}) or {}
+    text = fold(" ".join(p.text for p in passages))
+    for name, patterns in table.items():
+        if any(re.search(p, text) for p in patterns):
+            named.append(name)
+    first = competent_body(schemes[0] if schemes else None)
+    extra = [n for n in named if fold(n).split()[-1] not in fold(first)]
+    if extra:
+        return f"{first} (les documents citent aussi : {', '.join(extra[:4])})"
+    return first

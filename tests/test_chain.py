@@ -1,0 +1,326 @@
+"""The chain with fakes: a lexical search over a few real passages, scripted chat models, the real calculator."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.calculator.money import find_amounts
+from assistant.chain import Assistant, StreamEvent, get_assistant, order_by_scheme
+from assistant.config import Settings
+from assistant.lexical import analyze
+from assistant.schemas import ChatRequest, ChatResponse, Passage, Turn
+
+
+def _passage(chunk_id: str, doc_id: str, title: str, section: str, body: str, schemes: list[str]) -> Passage:
+    return Passage(
+        chunk_id=chunk_id, doc_id=doc_id, title=title, section=section, text=f"{title} — {section}\n{body}", schemes=schemes
+    )
+
+
+CIP_TITLE = "La convention d'immersion professionnelle"
+PASSAGES = [
+    _passage(
+        "cip:indemnite", "cip-bruxelles", CIP_TITLE, "Quelle indemnité ?",
+        "Vous bénéficierez en tant que stagiaire d'une indemnité à charge de l'employeur. L'indemnité dépend de "
+        "votre âge et variera de 848,90€ (18 ans) à 1.035,20 € (21 ans et plus) – index mai 2024\n\n"
+        "Ce montant correspond à celui de l'indemnité due à l'apprenti industriel et est assujéti à la sécurité "
+        "sociale des travailleurs salariés.",
+        ["cip"],
+    ),
+    _passage("cip:duree", "cip-bruxelles", CIP_TITLE, "Quelle durée ?", "1 à 6 mois.", ["cip"]),
+    _passage(
+        "sip:definition", "stage-insertion-professionnelle", "Le stage d'insertion professionnelle",
+        "Qu'est-ce que le stage d'insertion professionnelle ?",
+        "C'est une période obligatoire de recherche d'emploi d'une durée de 310 jours (environ 12 mois), qui "
+        "commence immédiatement après l'inscription comme demandeur d'emploi à la fin des études.",
+        ["sip"],
+    ),
+    _passage(
+        "sip:allocations", "stage-insertion-professionnelle", "Le stage d'insertion professionnelle",
+        "Existe-t-il d'autres allocations disponibles en même temps ?",
+        "Si vous travaillez en parallèle de ce stage, votre salaire mensuel ne doit pas excéder 715,46 € brut par "
+        "mois. Pour bénéficier des allocations d'insertion après votre stage, vous devez procéder à leur demande.",
+        ["sip"],
+    ),
+    _passage(
+        "ifapme:allocation", "ifapme-convention-stage", "Informations générales sur la convention de stage",
+        "Allocation de stage - Fiche de paie",
+        "Le chef d'entreprise est tenu de verser une allocation mensuelle progressive au stagiaire.\n"
+        "Montants bruts allocations de stage (septembre 2023)\n"
+        "• Qualifié : 908,33€ (1ère année) | 1073,49€ (2ème année) | 1073,49€ (3ème année)\n"
+        "• Non qualifié : 625,60€ (1ère année) | 908,29€ (2ème année) | 1073,49€ (3ème année)",
+        ["ifapme"],
+    ),
+]
+
+
+class LexicalSearch:
+    """search(query, k, mode, schemes): passages sharing the most analyzed words; records its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def __call__(self, query: str, k: int = 5, mode: str = "hybrid", schemes: list[str] | None = None) -> list[Passage]:
+        self.calls.append({"query": query, "k": k, "schemes": schemes})
+        words = set(analyze(query))
+
+        def score(p: Passage) -> float:
+            return len(words & set(analyze(p.text))) + (2 if schemes and set(p.schemes) & set(schemes) else 0)
+
+        return sorted(PASSAGES, key=score, reverse=True)[:k]
+
+
+def make(backend: str = "extractive", script: list[str] | None = None, sleep: float | None = None, **settings) -> Assistant:
+    llm = FakeListChatModel(responses=script, sleep=sleep) if script else None
+    return Assistant(Settings(llm_backend=backend, **settings), llm=llm, search=LexicalSearch())
+
+
+def ask(assistant: Assistant, message: str, history: list[Turn] | None = None) -> ChatResponse:
+    return assistant.ask(ChatRequest(message=message, history=history or [], conversation_id="c1"))
+
+
+def assert_contract(response: ChatResponse) -> None:
+    """Markers point to returned citations, numbered 1..n in order of use; figures are supported."""
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", response.answer)]
+    assert sorted(set(markers)) == [c.marker for c in response.citations]
+    assert list(dict.fromkeys(markers)) == sorted(set(markers))
+    supported = {round(float(c.result), 2) for c in response.calculations if c.result is not None}
+    for c in response.citations:
+        supported |= {round(float(a), 2) for a in find_amounts(c.snippet)}
+    for calc in response.calculations:
+        supported |= {round(float(a), 2) for a in find_amounts(calc.formula + " ".join(calc.notes))}
+    for amount in find_amounts(response.answer):
+        assert round(float(amount), 2) in supported, amount
+
+
+# --- extractive backend ----------------------------------------------------------------------
+
+
+def test_extractive_answer_states_the_calculation_and_cites_its_source() -> None:
+    response = ask(make(), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "848,90 €" in response.answer
+    assert [c.name for c in response.calculations] == ["cip_indemnity"]
+    assert response.citations[0].doc_id == "cip-bruxelles" and response.citations[0].marker == 1
+    assert response.citations[0].snippet.startswith(CIP_TITLE)
+    assert not response.refused and not response.fallback
+    assert response.backend == "extractive" and response.conversation_id == "c1"
+    assert response.latency_ms is not None
+    assert_contract(response)
+
+
+def test_extractive_answer_from_passages() -> None:
+    response = ask(make(), "Combien de temps dure le stage d'insertion professionnelle ?")
+    assert "310 jours" in response.answer
+    assert response.citations[0].doc_id == "stage-insertion-professionnelle"
+    assert_contract(response)
+
+
+def test_missing_slot_is_asked_with_the_general_figures() -> None:
+    response = ask(make(), "combien je touche en cip ?")
+    assert response.answer.rstrip().endswith("?") and "âge" in response.answer
+    assert "848,90 €" in response.answer and not response.refused
+    assert_contract(response)
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+def test_out_of_scope_is_refused_politely_without_calling_the_model() -> None:
+    assistant = make("fake", ["Voici une recette de lasagnes : 500 g de pâtes."])
+    response = ask(assistant, "donne moi une recette de lasagnes")
+    assert response.refused
+    assert response.answer.startswith("Désolé") and "CIP" in response.answer and "IFAPME" in response.answer
+    assert "lasagnes" not in response.answer and not response.citations
+    assert assistant._llm.i == 0  # type: ignore[union-attr]
+
+
+def test_amount_the_sources_do_not_hold_is_declined_with_the_competent_body() -> None:
+    response = ask(make("fake", ["Les allocations d'insertion sont de 1.200,00 € [1]."]), "c'est combien les allocations d'insertion par mois ?")
+    assert response.refused
+    assert "ne donne pas" in response.answer and "ONEM" in response.answer
+    assert "1.200" not in response.answer
+    assert_contract(response)
+
+
+def test_cip_at_19_is_declined_with_the_range_of_the_sources() -> None:
+    response = ask(make(), "j'ai 19 ans combien je touche en cip ?")
+    assert response.refused and "ne donne pas" in response.answer
+    assert {str(a) for a in find_amounts(response.answer)} <= {"848.90", "1035.20"}  # the sources' figures only
+    assert_contract(response)
+
+
+# --- the guard with scripted models --------------------------------------------------------------
+
+
+def test_invented_figure_is_regenerated_then_replaced_by_the_extractive_answer() -> None:
+    invented = "À 18 ans, vous touchez 900,00 € par mois [1]."
+    response = ask(make("fake", [invented, invented]), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "900" not in response.answer and "848,90 €" in response.answer
+    assert response.fallback
+    assert any("900,00 €" in g for g in response.guard)
+    assert any("secours" in g for g in response.guard)
+    assert_contract(response)
+
+
+def test_regenerated_answer_is_used_when_it_passes() -> None:
+    script = ["À 18 ans, vous touchez 900,00 € par mois [1].", "À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.answer == "À 18 ans, l'indemnité est de 848,90 € par mois [1]."
+    assert not response.fallback and "réponse régénérée" in response.guard
+    assert_contract(response)
+
+
+def test_marker_to_a_missing_source_is_caught() -> None:
+    script = ["À 18 ans, l'indemnité est de 848,90 € par mois [7].", "À 18 ans, l'indemnité est de 848,90 € [1]."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "[7]" not in response.answer and "source inexistante : [7]" in response.guard
+    assert_contract(response)
+
+
+def test_model_ignoring_the_calculator_is_caught() -> None:
+    wrong = "En CIP, l'indemnité est de 1.035,20 € par mois [1]."  # a brochure figure, not this user's
+    response = ask(make("fake", [wrong, wrong]), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.fallback and "848,90 €" in response.answer
+    assert any("résultat du calcul absent" in g for g in response.guard)
+    assert_contract(response)
+
+
+def test_model_answer_keeps_only_the_citations_it_uses_renumbered() -> None:
+    script = ["Une CIP dure de 1 à 6 mois [2]. À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP et combien de temps ça dure ?")
+    assert response.answer.startswith("Une CIP dure de 1 à 6 mois [1].")
+    assert [c.marker for c in response.citations] == [1, 2]
+    assert_contract(response)
+
+
+def test_model_timeout_falls_back_to_the_extractive_answer() -> None:
+    assistant = make("fake", ["À 18 ans, l'indemnité est de 848,90 € par mois [1]. " * 4], sleep=0.01, llm_timeout=0.05)
+    response = ask(assistant, "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.fallback and "848,90 €" in response.answer
+    assert any("TimeoutError" in g for g in response.guard)
+
+
+def test_unavailable_model_falls_back(tmp_path) -> None:
+    assistant = Assistant(
+        Settings(llm_backend="llamacpp", model_dir=tmp_path, llm_model="absent.gguf"), search=LexicalSearch()
+    )
+    response = ask(assistant, "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.fallback and "848,90 €" in response.answer
+
+
+def test_fake_backend_without_script_echoes_the_extractive_answer() -> None:
+    fake = ask(Assistant(Settings(llm_backend="fake"), search=LexicalSearch()), "J'ai 18 ans, combien je gagne en CIP ?")
+    extractive = ask(make(), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert fake.answer == extractive.answer and not fake.fallback and fake.backend == "fake"
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+HISTORY = [
+    Turn(role="user", content="J'ai 18 ans, combien je touche en CIP ?"),
+    Turn(role="assistant", content="À 18 ans, l'indemnité de CIP est de 848,90 € par mois [1]."),
+]
+
+
+def test_follow_up_carries_scheme_and_slots_deterministically() -> None:
+    search = LexicalSearch()
+    assistant = Assistant(Settings(llm_backend="extractive"), search=search)
+    response = ask(assistant, "et si j'ai 21 ans ?", HISTORY)
+    assert "1.035,20 €" in response.answer
+    assert response.calculations[0].inputs["age"] == 21
+    assert search.calls[-1]["schemes"] == ["cip"]
+    assert_contract(response)
+
+
+def test_follow_up_rewritten_by_a_fake_model() -> None:
+    search = LexicalSearch()
+    rewriter = FakeListChatModel(responses=["Combien touche-t-on en CIP à 21 ans ?"])
+    assistant = Assistant(Settings(llm_backend="extractive"), rewriter=rewriter, search=search)
+    response = ask(assistant, "et si j'ai 21 ans ?", HISTORY)
+    assert search.calls[-1]["query"] == "Combien touche-t-on en CIP à 21 ans ?"
+    assert "1.035,20 €" in response.answer
+
+
+def test_follow_up_off_topic_is_refused() -> None:
+    response = ask(make(), "et sinon tu connais une bonne pizzeria a namur ?", HISTORY)
+    assert response.refused
+
+
+# --- streaming --------------------------------------------------------------------------------------
+
+
+def collect(assistant: Assistant, message: str, history: list[Turn] | None = None) -> list[StreamEvent]:
+    return list(assistant.stream(ChatRequest(message=message, history=history or [])))
+
+
+def test_stream_events_in_order_and_done_matches_the_tokens() -> None:
+    events = collect(make("fake", ["À 18 ans, l'indemnité est de 848,90 € par mois [1]. Elle est payée par l'employeur [1]."]), "J'ai 18 ans, combien je gagne en CIP ?")
+    kinds = [e.event for e in events]
+    assert kinds[-3:] == ["citations", "calculations", "done"] and set(kinds[:-3]) == {"token"}
+    tokens = [e.data for e in events if e.event == "token"]
+    assert len(tokens) == 2  # one event per sentence
+    done = ChatResponse(**events[-1].data)
+    assert "".join(tokens) == done.answer
+    assert not done.fallback
+    assert_contract(done)
+
+
+def test_stream_never_emits_an_unsupported_figure() -> None:
+    script = [
+        "À 18 ans, l'indemnité est de 848,90 € par mois [1]. Avec la prime de fin d'année, cela fait 950,00 € [1]. "
+        "Vous recevrez aussi 120 € de chèques-repas."
+    ]
+    events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    tokens = [e.data for e in events if e.event == "token"]
+    assert tokens[0] == "À 18 ans, l'indemnité est de 848,90 € par mois [1]. "
+    assert not any("950" in t or "120" in t for t in tokens)
+    done = ChatResponse(**events[-1].data)
+    assert done.fallback and "".join(tokens) == done.answer
+    assert any("950,00 €" in g for g in done.guard)
+    assert_contract(done)
+
+
+def test_stream_regenerates_when_the_first_sentence_fails() -> None:
+    script = ["Vous touchez 999,00 € [1].", "À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
+    events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    done = ChatResponse(**events[-1].data)
+    assert done.answer == "À 18 ans, l'indemnité est de 848,90 € par mois [1]."
+    assert "réponse régénérée" in done.guard and not done.fallback
+
+
+def test_stream_adds_an_unstated_calculation_result() -> None:
+    events = collect(make("fake", ["L'indemnité est à charge de l'employeur [1]."]), "J'ai 18 ans, combien je gagne en CIP ?")
+    done = ChatResponse(**events[-1].data)
+    assert "848,90 €" in done.answer
+    assert "".join(e.data for e in events if e.event == "token") == done.answer
+    assert_contract(done)
+
+
+def test_stream_of_a_refusal() -> None:
+    events = collect(make(), "donne moi une recette de lasagnes")
+    done = ChatResponse(**events[-1].data)
+    assert done.refused and "".join(e.data for e in events if e.event == "token") == done.answer
+
+
+# --- assembly -----------------------------------------------------------------------------------------
+
+
+def test_passages_of_other_schemes_are_left_out_when_enough_remain() -> None:
+    ordered = order_by_scheme(PASSAGES, ["cip"])
+    assert {p.doc_id for p in ordered} == {"cip-bruxelles"}
+    assert order_by_scheme(PASSAGES, []) == PASSAGES
+
+
+def test_get_assistant_is_cached_per_settings() -> None:
+    settings = Settings(llm_backend="extractive")
+    assert get_assistant(settings) is get_assistant(Settings(llm_backend="extractive"))
+    assert get_assistant(settings) is not get_assistant(Settings(llm_backend="fake"))
+
+
+@pytest.mark.parametrize("message", ["", "   "])
+def test_empty_message_does_not_crash(message: str) -> None:
+    response = ask(make(), message)
+    assert response.answer

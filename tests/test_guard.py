@@ -1,0 +1,133 @@
+"""The guard: euro figures, numbers with units, citation markers, calculator results, streaming gate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant import guard
+from assistant.calculator import Calculation
+from assistant.schemas import Passage
+
+CIP = Passage(
+    chunk_id="cip:1",
+    doc_id="cip-bruxelles",
+    title="La convention d'immersion professionnelle",
+    section="Quelle indemnité ?",
+    text=(
+        "La convention d'immersion professionnelle — Quelle indemnité ?\n"
+        "L'indemnité dépend de votre âge et variera de 848,90€ (18 ans) à 1.035,20 € (21 ans et plus) – index mai 2024"
+    ),
+    schemes=["cip"],
+)
+SIP = Passage(
+    chunk_id="sip:1",
+    doc_id="stage-insertion-professionnelle",
+    title="Le stage d'insertion professionnelle",
+    section="Durée",
+    text="C'est une période obligatoire de recherche d'emploi d'une durée de 310 jours (environ 12 mois).",
+    schemes=["sip"],
+)
+CALC_18 = Calculation(
+    name="cip_indemnity",
+    label="Indemnité mensuelle de CIP",
+    inputs={"age": 18},
+    result=Decimal("848.90"),
+    statement="À 18 ans, l'indemnité de CIP est de 848,90 € par mois (index mai 2024).",
+    source_ids=["cip-bruxelles"],
+)
+
+
+@pytest.fixture
+def evidence() -> guard.Evidence:
+    return guard.Evidence.build([CALC_18], [CIP, SIP], ["J'ai 18 ans, combien en CIP ?"])
+
+
+def test_calculated_and_cited_figures_pass(evidence: guard.Evidence) -> None:
+    verdict = guard.check("À 18 ans, vous touchez 848,90 € par mois [1]. Le stage dure 310 jours [2].", evidence)
+    assert verdict.ok, verdict.problems()
+
+
+@pytest.mark.parametrize("written", ["900,00 €", "900 euros", "€ 900", "900e", "1.900,00 €"])
+def test_invented_euro_figure_is_caught_in_any_format(evidence: guard.Evidence, written: str) -> None:
+    verdict = guard.check(f"Vous touchez 848,90 € [1] et une prime de {written} [1].", evidence)
+    assert not verdict.ok
+    assert verdict.unsupported_amounts
+    assert any("non justifié" in p for p in verdict.problems())
+
+
+def test_figure_of_an_uncited_passage_is_repaired_by_citing_it() -> None:
+    evidence = guard.Evidence.build([], [SIP, CIP])
+    verdict = guard.check("Le stage dure 310 jours [1]. À 21 ans et plus : 1.035,20 € par mois.", evidence)
+    assert verdict.ok
+    assert verdict.text.endswith("1.035,20 € par mois [2].")
+    assert verdict.repairs == ["source [2] ajoutée pour 1.035,20 €"]
+
+
+def test_figure_of_a_passage_cited_earlier_needs_no_repair(evidence: guard.Evidence) -> None:
+    verdict = guard.check("À 18 ans : 848,90 € [1]. À 21 ans et plus : 1.035,20 € par mois.", evidence)
+    assert verdict.ok and not verdict.repairs
+
+
+def test_figure_of_a_cited_passage_passes_without_repair(evidence: guard.Evidence) -> None:
+    verdict = guard.check("À 18 ans : 848,90 € [1], à 21 ans : 1.035,20 € [1].", evidence)
+    assert verdict.ok and not verdict.repairs
+
+
+def test_marker_to_a_missing_source_is_caught(evidence: guard.Evidence) -> None:
+    verdict = guard.check("À 18 ans, l'indemnité est de 848,90 € par mois [7].", evidence)
+    assert verdict.bad_markers == [7]
+    assert not verdict.ok
+
+
+def test_ignoring_the_calculator_is_caught_even_with_a_brochure_figure(evidence: guard.Evidence) -> None:
+    verdict = guard.check("En CIP, l'indemnité est de 1.035,20 € par mois [1].", evidence)
+    assert not verdict.unsupported_amounts  # the figure is in the brochure…
+    assert verdict.missing_results  # …but not the result computed for this user
+    assert not verdict.ok
+
+
+def test_invented_duration_is_caught(evidence: guard.Evidence) -> None:
+    assert not guard.check("Le stage d'insertion dure 400 jours [2]. Vous touchez 848,90 € [1].", evidence).ok
+    assert guard.check("Vous avez 18 ans : 848,90 € [1]. Il dure 310 jours [2].", evidence).ok
+
+
+def test_marker_spellings_are_normalized() -> None:
+    assert guard.normalize_markers("voir [1, 2] et [Source 3]") == "voir [1][2] et [3]"
+    assert guard.markers_in("a [1][2] b [source 4]") == [1, 2, 4]
+
+
+def test_sentences_keep_markers_written_after_the_full_stop() -> None:
+    complete, rest = guard.split_sentences("Vous touchez 848,90 €. [1] Le montant est indexé. Fin")
+    assert complete == ["Vous touchez 848,90 €. [1] ", "Le montant est indexé. "]
+    assert rest == "Fin"
+    # A decimal point or a thousands separator does not end a sentence.
+    complete, rest = guard.split_sentences("Montant : 1.035,20 € par mois")
+    assert complete == [] and rest == "Montant : 1.035,20 € par mois"
+
+
+def test_renumbering_follows_first_use() -> None:
+    renumber = guard.Renumberer()
+    assert renumber.apply("a [3] b [1] c [3]") == "a [1] b [2] c [1]"
+    assert renumber.order() == [(3, 1), (1, 2)]
+
+
+def test_gate_releases_only_checked_sentences(evidence: guard.Evidence) -> None:
+    gate = guard.SentenceGate(evidence)
+    released: list[str] = []
+    text = "À 18 ans, vous touchez 848,90 € par mois [1]. Avec la prime, cela fait 950,00 € [1]. Fin."
+    for i in range(0, len(text), 7):
+        released += gate.feed(text[i : i + 7])
+    released += gate.finish()
+    assert released == ["À 18 ans, vous touchez 848,90 € par mois [1]. "]
+    assert gate.failed
+    assert "950" not in "".join(released)
+
+
+def test_gate_holds_a_sentence_until_its_marker_is_known(evidence: guard.Evidence) -> None:
+    gate = guard.SentenceGate(evidence)
+    assert gate.feed("Vous touchez 848,90 €.") == []
+    assert gate.feed(" ") == []
+    assert gate.feed("[1] Ensuite") == ["Vous touchez 848,90 €. [1] "]
+    assert gate.finish() == ["Ensuite"]

@@ -1,0 +1,131 @@
+"""Scope: the domain decision (vocabulary + retrieval evidence) and whether the sources hold an amount."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import scope
+from assistant.calculator import route
+from assistant.schemas import Passage
+
+CIP = Passage(
+    chunk_id="cip:1",
+    doc_id="cip-bruxelles",
+    title="La convention d'immersion professionnelle",
+    section="Quelle indemnité ?",
+    text=(
+        "La convention d'immersion professionnelle — Quelle indemnité ?\n"
+        "Vous bénéficierez en tant que stagiaire d'une indemnité à charge de l'employeur. L'indemnité dépend "
+        "de votre âge et variera de 848,90€ (18 ans) à 1.035,20 € (21 ans et plus) – index mai 2024. "
+        "Si vous êtes chômeur indemnisé, contactez Actiris. Adressez-vous au CPAS pour le revenu d'intégration."
+    ),
+    schemes=["cip"],
+)
+SIP = Passage(
+    chunk_id="sip:1",
+    doc_id="stage-insertion-professionnelle",
+    title="Le stage d'insertion professionnelle",
+    section="Autres allocations",
+    text=(
+        "Le stage d'insertion professionnelle — Autres allocations\n"
+        "Si vous avez moins de 25 ans, vous aurez également droit aux allocations familiales tout au long de la "
+        "période du stage d'insertion professionnelle. Si vous travaillez en parallèle de ce stage, votre salaire "
+        "mensuel ne doit pas excéder 715,46 € brut par mois. Pour bénéficier des allocations d'insertion après "
+        "votre stage, vous devez procéder à leur demande auprès de l'ONEM."
+    ),
+    schemes=["sip"],
+)
+IFAPME = Passage(
+    chunk_id="ifapme:1",
+    doc_id="ifapme-convention-stage",
+    title="Informations générales sur la convention de stage",
+    section="Allocation de stage",
+    text=(
+        "Informations générales sur la convention de stage — Allocation de stage\n"
+        "Toutefois, si le montant de celle-ci dépasse 759,28€ (montant brut indexé valable à partir du "
+        "01/12/2022), le stagiaire de + de 18 ans risque de perdre le bénéfice de ses allocations familiales."
+    ),
+    schemes=["ifapme"],
+)
+PASSAGES = [CIP, SIP, IFAPME]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quelle est la recette de la tarte aux pommes ?",
+        "il va faire beau demain a liege ?",
+        "Quel est le salaire d'un ingénieur civil ?",
+        "qui a gagne le match hier soir ?",
+        "C'est quoi la capitale de l'Australie ?",
+    ],
+)
+def test_off_domain_questions(question: str) -> None:
+    decision = scope.assess_domain(question, PASSAGES)
+    assert not decision.in_domain and not decision.vague
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "c koi la cip",
+        "combien je touche en stage ?",
+        "est-ce que je garde mes allocations familiales ?",
+        "mon patron peut me virer ?",
+        "Dois-je prévenir Actiris ?",
+    ],
+)
+def test_domain_words_put_a_question_in_scope(question: str) -> None:
+    assert scope.assess_domain(question, PASSAGES).in_domain
+
+
+def test_words_of_the_sources_put_a_question_in_scope() -> None:
+    decision = scope.assess_domain("le revenu d'intégration change ?", PASSAGES)
+    assert decision.in_domain and decision.reason in ("retrieval", "domain-word")
+    decision = scope.assess_domain("le bénéfice est perdu si ça dépasse ?", PASSAGES)
+    assert decision.in_domain and decision.reason == "retrieval"
+
+
+def test_bare_follow_up_is_in_scope_only_within_a_conversation() -> None:
+    assert scope.assess_domain("et a 21 ans ?", PASSAGES, conversation_in_domain=True).in_domain
+    alone = scope.assess_domain("bonjour", PASSAGES)
+    assert alone.vague and not alone.in_domain
+
+
+def test_change_of_topic_in_a_conversation_is_noticed() -> None:
+    decision = scope.assess_domain("et sinon une bonne pizzeria a namur ?", PASSAGES, conversation_in_domain=True)
+    assert not decision.in_domain
+
+
+def test_amount_the_calculator_computes_is_answerable() -> None:
+    question = "j'ai 18 ans combien je touche en cip ?"
+    support = scope.assess_support(question, ["cip"], PASSAGES, route(question))
+    assert support.answerable and support.reason == "calculation"
+
+
+def test_amount_the_calculator_says_is_not_in_the_sources() -> None:
+    question = "j'ai 19 ans combien je touche en cip ?"
+    support = scope.assess_support(question, ["cip"], PASSAGES, route(question))
+    assert not support.answerable
+
+
+def test_amount_with_no_calculation_and_no_matching_figure_is_not_answerable() -> None:
+    question = "quel est le montant des allocations d'insertion ?"
+    support = scope.assess_support(question, ["sip"], PASSAGES, [])
+    assert not support.answerable  # 715,46 € is about a salary ceiling, not the allocations
+
+
+def test_amount_with_a_matching_passage_figure_is_answerable() -> None:
+    question = "quel est le montant maximum pour garder les allocations familiales ?"
+    support = scope.assess_support(question, ["ifapme"], PASSAGES, [])
+    assert support.answerable and support.reason == "figure-in-passage"
+
+
+def test_questions_that_ask_no_amount_are_left_to_the_answer() -> None:
+    assert scope.assess_support("qui signe la convention ?", [], PASSAGES, []).answerable
+
+
+def test_bodies_name_the_competent_body_and_those_of_the_passages() -> None:
+    text = scope.bodies(["cip"], [CIP, SIP])
+    assert text.startswith("Bruxelles Formation ou Actiris")
+    assert "votre CPAS" in text
