@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
 import fastapi_offline
-import yaml
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from slowapi import Limiter
@@ -68,6 +68,7 @@ DOCS_CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+BEARER = HTTPBearer(auto_error=False, description="Le jeton conseiller (ASSISTANT_ADVISOR_TOKEN).")
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def _translate(error: dict[str, Any]) -> tuple[str, str, str]:
 class Library(Protocol):
     """The corpus as advisors see it: its documents and their indexed passages."""
 
-    def documents(self) -> list[dict[str, Any]]: ...
+    def documents(self, counts: bool = True) -> list[dict[str, Any]]: ...
 
     def document(self, doc_id: str) -> dict[str, Any] | None: ...
 
@@ -181,7 +182,7 @@ PassageProvider = Callable[[str | None], list[Passage]]
 
 
 class CorpusLibrary:
-    """Documents from corpus/sources.yaml; passages from the index through ``passages``.
+    """Documents from the corpus catalog (sources.yaml); passages from the index through ``passages``.
 
     ``passages(doc_id)`` lists the indexed chunks of one document (``None``: all of them).
     """
@@ -193,26 +194,28 @@ class CorpusLibrary:
 
     def _load(self) -> list[dict[str, Any]]:
         if self._sources is None:
-            path = self.settings.corpus_dir / "sources.yaml"
+            from ingest.sources import SourcesError, load_catalog, read_entries
+
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as exc:
-                log.warning("cannot read %s: %s", path, exc)
-                data = {}
+                catalog = load_catalog(self.settings.corpus_dir)
+                order = {e.id: i for i, e in enumerate(read_entries(self.settings.corpus_dir))}
+            except (OSError, SourcesError) as exc:
+                log.warning("cannot read the corpus catalog: %s", exc)
+                return []
+            entries = sorted((e for e, _path in catalog.documents), key=lambda e: (not e.listed, order.get(e.id, 0), e.id))
             self._sources = [
                 {
-                    "doc_id": d["id"],
-                    "title": d.get("title", ""),
-                    "publisher": d.get("publisher"),
-                    "updated": str(d["updated"]) if d.get("updated") else None,
-                    "url": d.get("url"),
-                    "region": d.get("region"),
-                    "scheme": d.get("scheme"),
-                    "schemes": list(d.get("schemes") or []),
-                    "file": d.get("file"),
+                    "doc_id": e.id,
+                    "title": e.title,
+                    "publisher": e.publisher,
+                    "updated": e.updated,
+                    "url": e.url,
+                    "region": e.region,
+                    "scheme": e.scheme,
+                    "schemes": list(e.schemes),
+                    "file": e.file,
                 }
-                for d in data.get("documents", [])
-                if isinstance(d, dict) and d.get("id")
+                for e in entries
             ]
         return self._sources
 
@@ -225,11 +228,11 @@ class CorpusLibrary:
             log.warning("cannot list passages: %s", exc)
             return None
 
-    def documents(self) -> list[dict[str, Any]]:
-        counts: dict[str, int] = {}
-        for p in self._chunks(None) or []:
-            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
-        return [{**d, "passages": counts.get(d["doc_id"])} for d in self._load()]
+    def documents(self, counts: bool = True) -> list[dict[str, Any]]:
+        tally: dict[str, int] = {}
+        for p in (self._chunks(None) or []) if counts else []:
+            tally[p.doc_id] = tally.get(p.doc_id, 0) + 1
+        return [{**d, "passages": tally.get(d["doc_id"]) if counts else None} for d in self._load()]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         doc = next((d for d in self._load() if d["doc_id"] == doc_id), None)
@@ -247,18 +250,14 @@ class CorpusLibrary:
         return None if chunks is None else len(chunks)
 
 
-def _store_passages(settings: Settings) -> PassageProvider | None:
-    """The ingest engineer's store, if it offers a way to list passages (see the report)."""
-    try:
-        from assistant import store
-    except Exception:
-        return None
-    lister = getattr(store, "list_passages", None)
-    if lister is None:
-        return None
+def store_passages(settings: Settings) -> PassageProvider:
+    """Passages of the live index (assistant.store), in document order."""
 
     def provider(doc_id: str | None) -> list[Passage]:
-        return list(lister(doc_id=doc_id, settings=settings))
+        from assistant.store import get_store, passage_from_hit
+
+        passages = [passage_from_hit(hit) for hit in get_store(settings).live_chunks()]
+        return [p for p in passages if doc_id is None or p.doc_id == doc_id]
 
     return provider
 
@@ -591,7 +590,8 @@ async def _prepare(core: Core, req: ChatRequest) -> tuple[ChatRequest, str]:
 
 
 def _reserve(core: Core) -> Ticket:
-    assert core.gate is not None
+    if core.gate is None:  # served without the lifespan (some ASGI test clients)
+        core.gate = GenerationGate(core.settings.generation_concurrency, core.settings.generation_queue)
     try:
         return core.gate.reserve()
     except Busy:
@@ -648,7 +648,7 @@ def create_app(
         settings=settings,
         assistant=assistant,
         searcher=searcher,
-        library=library or CorpusLibrary(settings, _store_passages(settings)),
+        library=library or CorpusLibrary(settings, store_passages(settings)),
         storage=storage,
     )
 
@@ -796,11 +796,12 @@ def create_app(
     async def health(request: Request) -> dict[str, Any]:
         core = _core(request)
         chunks = await run_in_threadpool(core.library.chunk_count) if core.ready else None
+        documents = await run_in_threadpool(_safe_docs, core)
         storage = core.storage
         return {
             "status": "ok" if core.ready else ("error" if core.error else "starting"),
             "ready": core.ready,
-            "documents": len(core.library.documents()) if core.ready else len(_safe_docs(core)),
+            "documents": len(documents),
             "chunks": chunks,
             "embedding_model": settings.embedding_model,
             "llm_backend": getattr(core.assistant, "backend", None) or settings.llm_backend,
@@ -856,7 +857,7 @@ def create_app(
         return FeedbackSaved(feedback_id=feedback_id, conversation_id=body.conversation_id)
 
     # --- advisor -----------------------------------------------------------------------------
-    def advisor(authorization: Annotated[str | None, Header()] = None) -> None:
+    def advisor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
         token = settings.advisor_token
         if not token:
             raise ApiError(
@@ -865,8 +866,8 @@ def create_app(
                 "La vue conseiller est désactivée (ASSISTANT_ADVISOR_TOKEN n'est pas défini).",
                 "The advisor view is disabled (ASSISTANT_ADVISOR_TOKEN is not set).",
             )
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        given = credentials.credentials if credentials is not None else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
             raise ApiError(
                 401,
                 "unauthorized",
@@ -927,7 +928,7 @@ def create_app(
 
 def _safe_docs(core: Core) -> list[dict[str, Any]]:
     try:
-        return core.library.documents()
+        return core.library.documents(counts=False)
     except Exception:
         return []
 

@@ -388,7 +388,7 @@
       var panel = el("div", { id: panelId, className: "asw-passage", hidden: true, tabindex: "-1" }, [
         el("p", { className: "asw-passage-title", text: "[" + marker + "] " + (citation.title || citation.doc_id) }),
         where ? el("p", { className: "asw-passage-where", text: where }) : null,
-        el("blockquote", { className: "asw-snippet", text: citation.snippet || "" }),
+        el("blockquote", { className: "asw-snippet", tabindex: "0", text: citation.snippet || "" }),
         el("a", { className: "asw-doc-link", href: documentLink(citation.doc_id, citation.chunk_id), target: "_blank", rel: "noopener", text: "Voir le document" })
       ]);
       var entry = { marker: marker, citation: citation, panel: panel };
