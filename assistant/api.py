@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
+from urllib.parse import unquote_plus
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Query, Request
@@ -461,6 +462,23 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class PrivacyLogFilter(logging.Filter):
+    """Mask personal data in access-log request lines (a search query is user-typed text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            args = list(record.args)
+            args[2] = mask(unquote_plus(args[2]))
+            record.args = tuple(args)
+        return True
+
+
+def _install_log_filter() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, PrivacyLogFilter) for f in access.filters):
+        access.addFilter(PrivacyLogFilter())
+
+
 # --- application state -------------------------------------------------------------------------
 Searcher = Callable[..., list[Passage]]
 
@@ -638,6 +656,7 @@ def create_app(
 ) -> FastAPI:
     """The app; every collaborator can be injected (tests use fakes), defaults load lazily."""
     settings = settings or get_settings()
+    _install_log_filter()
     if storage is None:
         try:
             storage = Storage(settings.db_url)

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import STATIC_DIR, CorpusLibrary, GenerationGate, create_app, format_result
+from assistant.api import (
+    STATIC_DIR,
+    CorpusLibrary,
+    GenerationGate,
+    PrivacyLogFilter,
+    create_app,
+    format_result,
+)
 from assistant.config import Settings
 from assistant.privacy import MASKS
 from assistant.schemas import CalculationOut
@@ -624,3 +631,15 @@ def test_format_result() -> None:
     assert format_result(CalculationOut(name="a", result=20, unit="jours")) == "20 jours"
     assert format_result(CalculationOut(name="a", result=2.5, unit="mois")) == "2,5 mois"
     assert format_result(CalculationOut(name="a", result=None)) == ""
+
+
+def test_access_log_lines_are_masked() -> None:
+    import logging
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/search?q=mon+IBAN+BE68%205390%200754%207034&k=5", "1.1", 200), None,
+    )
+    assert PrivacyLogFilter().filter(record)
+    line = record.getMessage()
+    assert "5390" not in line and MASKS["iban"] in line and "k=5" in line
