@@ -137,6 +137,8 @@ details{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:8px 0;
 summary{cursor:pointer;font-weight:600}
 .q{margin:6px 0}.answer{white-space:pre-wrap;background:#f3f5f8;border-radius:6px;padding:8px}
 .reasons li{color:#b42318}
+.why{font-weight:400;color:#b42318;font-size:13px;margin:2px 0 0 18px}
+table.gates td,table.gates th{text-align:left}
 .small{font-size:13px;color:#5a6472}
 code{background:#eef1f5;border-radius:4px;padding:0 4px}
 """
@@ -171,11 +173,11 @@ def latency_svg(latencies: Sequence[float], bins: int = 12, width: int = 560, he
             parts.append(f"<text x='{x + bar_w / 2:.1f}' y='{y - 2:.1f}' font-size='10' text-anchor='middle'>{count}</text>")
     for i in range(0, bins + 1, max(1, bins // 4)):
         x = pad_left + i * bar_w
-        parts.append(f"<text x='{x:.1f}' y='{height - 10}' font-size='10' text-anchor='middle'>{i * step:.0f}</text>")
-    parts.append(f"<text x='{width - 4}' y='{height - 10}' font-size='10' text-anchor='end'>ms</text>")
+        anchor = "end" if i == bins else "middle"
+        parts.append(f"<text x='{x:.1f}' y='{height - 10}' font-size='10' text-anchor='{anchor}'>{i * step:.0f}</text>")
     parts.append(f"<line x1='{pad_left}' y1='{10 + chart_h}' x2='{width - 10}' y2='{10 + chart_h}' stroke='#8a94a3'/>")
     parts.append("</svg>")
-    return "".join(parts)
+    return "".join(parts) + "<div class='small'>latence par question (ms) ; survoler une barre pour son intervalle</div>"
 
 
 def _metric_table(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
@@ -187,6 +189,10 @@ def _metric_table(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     return f"<table><tr><th>suite</th>{head}</tr>{''.join(body)}</table>"
 
 
+def _short(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _case_details(case: Mapping[str, Any]) -> str:
     history = "".join(
         f"<div class='small'>{_h(t['role'])} : {_h(t['content'])}</div>" for t in case.get("history") or []
@@ -196,7 +202,8 @@ def _case_details(case: Mapping[str, Any]) -> str:
     reasons = "".join(f"<li>{_h(r)}</li>" for r in case["reasons"])
     return (
         f"<details><summary>{_h(case['id'])} <span class='small'>({_h(case['suite'])}, "
-        f"{_h(fmt('latency_ms', case.get('latency_ms')))} ms)</span></summary>"
+        f"{_h(fmt('latency_ms', case.get('latency_ms')))} ms)</span>"
+        f"<div class='why'>{_h(_short(' ; '.join(case['reasons'])))}</div></summary>"
         f"{history}<div class='q'><b>Question :</b> {_h(case['question'])}</div>"
         f"<div class='answer'>{_h(case.get('answer') or '')}</div>"
         f"<div class='q'><b>Attendu :</b> {_h(_expected_text(case))}</div>"
@@ -225,7 +232,7 @@ def render_html(report: Mapping[str, Any]) -> str:
 
     gates = report.get("gates") or []
     if gates:
-        out.append("<h2>Seuils</h2><table><tr><th>portée</th><th>métrique</th><th>seuil</th><th>valeur</th><th>état</th></tr>")
+        out.append("<h2>Seuils</h2><table class='gates'><tr><th>portée</th><th>métrique</th><th>seuil</th><th>valeur</th><th>état</th></tr>")
         for g in gates:
             cls, status = ("skip", "n/a") if g["skipped"] else (("ok", "ok") if g["ok"] else ("ko", "RATÉ"))
             value = "n/a" if g["value"] is None else f"{g['value']:.4g}"

@@ -156,7 +156,7 @@ def case_record(case: Case, verdict: Verdict, response: ChatResponse | None, lat
         "answer": response.answer if response else None,
         "citations": [c.model_dump(include={"doc_id", "chunk_id", "section", "page", "score"})
                       for c in response.citations] if response else [],
-        "calculations": [c.model_dump(include={"name", "result", "unit", "inputs"})
+        "calculations": [c.model_dump(include={"name", "result", "unit", "inputs", "formula", "notes"})
                          for c in response.calculations] if response else [],
         "backend": response.backend if response else None,
         "fallback": response.fallback if response else None,
@@ -195,13 +195,18 @@ def metrics_for(results: Sequence[tuple[Case, Verdict, dict[str, Any]]]) -> dict
     return aggregate([r[0] for r in results], [r[1] for r in results], [r[2]["latency_ms"] for r in results])
 
 
+SHORT_LABELS = {"cases": "cas", "pass_rate": "réussite", "fact_recall": "faits", "amount_exactness": "montants",
+                "unsupported_answers": "non étayés", "refusal_precision": "préc. refus",
+                "refusal_recall": "rappel refus", "latency_p50_ms": "p50 ms", "latency_p95_ms": "p95 ms"}
+
+
 def print_chat_summary(report: dict[str, Any], console: Console) -> None:
     columns = ["cases", "pass_rate", "hit_at_3", "mrr", "fact_recall", "amount_exactness",
                "unsupported_answers", "refusal_precision", "refusal_recall", "latency_p50_ms", "latency_p95_ms"]
     table = Table(title=f"Évaluation — backend {report['backend']}")
-    table.add_column("suite")
+    table.add_column("suite", no_wrap=True)
     for c in columns:
-        table.add_column(LABELS[c], justify="right")
+        table.add_column(SHORT_LABELS.get(c, LABELS[c]), justify="right", no_wrap=True)
     for name, m in [*report["per_suite"].items(), ("TOTAL", report["overall"])]:
         table.add_row(name, *(fmt(c, m.get(c)) for c in columns))
     console.print(table)
@@ -251,11 +256,28 @@ def default_search() -> Callable[..., Any]:
 
 # ------------------------------------------------------------------------------------ main
 
+def split_by_kind(suites: Sequence[Suite], retrieval: bool) -> tuple[list[Suite], list[str]]:
+    """Which suites a run uses, and the names it leaves out.
+
+    Chat runs leave out `kind: retrieval` suites (their facts describe a good top-3, not an
+    answer, and judging them through the model would double `make eval`). --retrieval uses the
+    retrieval suites given, or every suite given when none is of that kind.
+    """
+    if retrieval:
+        chosen = [s for s in suites if s.kind == "retrieval"] or list(suites)
+    else:
+        chosen = [s for s in suites if s.kind != "retrieval"]
+    return chosen, [s.name for s in suites if s not in chosen]
+
+
 def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
          search: Callable[..., Any] | None = None, console: Console | None = None) -> int:
     """Entry point of `assistant eval`. ``asker`` and ``search`` let tests inject fakes."""
     args = build_parser().parse_args(list(argv) if argv is not None else None)
-    console = console or Console(stderr=False)
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # logs and CI: wide enough for the metrics table
+            console = Console(width=160)
     only = [item.strip() for item in args.only.split(",") if item.strip()] if args.only else None
     try:
         suites = select(load_suites(args.suites), only)
@@ -266,6 +288,12 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
         return 2
     if not suites:
         console.print("[red]erreur : aucun cas ne correspond à --only[/red]")
+        return 2
+    suites, skipped = split_by_kind(suites, args.retrieval)
+    for name in skipped:
+        console.print(f"[dim]{name} : suite de recherche, évaluée seulement avec --retrieval[/dim]", highlight=False)
+    if not suites:
+        console.print("[red]erreur : seulement des suites de recherche ; ajoutez --retrieval[/red]")
         return 2
 
     commit, dirty = git_commit()
@@ -283,6 +311,10 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
         if args.retrieval:
             cases = [c for s in suites for c in s.cases]
             modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+            if search is None:
+                # Users' questions rarely repeat: time every mode without the query-embedding cache.
+                os.environ.setdefault("ASSISTANT_QUERY_CACHE_SIZE", "0")
+                get_settings.cache_clear()
             per_mode = evaluate_retrieval(search or default_search(), cases, modes, args.k)
             report.update(backend="retrieval", target="in-process", settings=settings_snapshot(), retrieval=per_mode,
                           cases=[], overall={}, per_suite={})

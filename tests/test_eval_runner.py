@@ -264,3 +264,25 @@ def test_retrieval_gate_missed(suite_file: Path, tmp_path: Path) -> None:
 
     assert runner.main([str(suite_file), "--retrieval", "--modes", "dense", "--thresholds", str(thresholds)],
                        search=search, console=quiet()) == 1
+
+
+def test_retrieval_suites_only_run_with_retrieval_flag(fake_chain, suite_file: Path, tmp_path: Path) -> None:
+    dev = tmp_path / "dev.yaml"
+    dev.write_text("kind: retrieval\ncases:\n- {id: dev-1, question: q, sources: [cip-bruxelles], amounts: [848.90]}\n",
+                   encoding="utf-8")
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text("backends: {}\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    assert run([str(suite_file), str(dev), "--thresholds", str(lenient), "--report", str(report)]) == 0
+    assert "dev-1" not in {c["id"] for c in json.loads(report.read_text())["cases"]}
+    assert run([str(dev), "--thresholds", str(lenient)]) == 2
+
+    seen = []
+
+    def search(query: str, k: int = 5, mode: str = "hybrid", schemes=None):
+        seen.append(query)
+        return [Passage(chunk_id="c", doc_id="cip-bruxelles", text=SNIPPET)]
+
+    code = runner.main([str(suite_file), str(dev), "--retrieval", "--modes", "dense", "--thresholds", str(lenient)],
+                       search=search, console=quiet())
+    assert code == 0 and set(seen) == {"q"}  # warm-up + the one retrieval case, not the chat suite

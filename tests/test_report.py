@@ -64,8 +64,6 @@ def test_json_roundtrip(tmp_path) -> None:
 
 def test_latency_histogram_counts_every_value() -> None:
     svg = latency_svg([10, 20, 30, 900, 1000], bins=5)
-    counts = [int(n) for n in re.findall(r">(\d+)</text>", svg.split("ms</text>")[0]) if n]
-    assert "<rect" in svg and svg.count("<rect") == 5
-    assert sum(int(t) for t in re.findall(r" : (\d+)</title>", svg)) == 5
-    assert counts  # bar labels are drawn
+    assert svg.count("<rect") == 5
+    assert [int(t) for t in re.findall(r" : (\d+)</title>", svg)] == [3, 0, 0, 0, 2]
     assert "pas de mesure" in latency_svg([])
