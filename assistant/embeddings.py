@@ -137,6 +137,7 @@ def get_embedder(settings: Settings | None = None) -> Embeddings:
                     model, name=settings.embedding_model, batch_size=settings.embedding_batch_size,
                     cache_size=settings.query_cache_size,
                 )
+                embedder.embed_documents(["warm-up"])  # the first call initialises kernels: pay it at load
                 log.info("embedding model %s loaded (prompts: query=%s, document=%s)", settings.embedding_model,
                          embedder.query_prompt, embedder.document_prompt)
             _embedders[key] = embedder
