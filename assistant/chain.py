@@ -454,17 +454,19 @@ class Assistant:
         for attempt in (1, 2):
             gate = guard.SentenceGate(prep.evidence)
             error: Exception | None = None
-            words = 0
+            raw: list[str] = []
             try:
                 for delta in self._generate(model, self._inputs(prep, retry)):
+                    raw.append(delta)
                     for sentence in gate.feed(delta):
-                        words += len(_WORDS.findall(sentence))
                         yield emit(sentence)
-                    if gate.failed or words > self.settings.answer_max_words * 1.3:
+                    if gate.failed:
                         break
-                if not gate.failed:
-                    for sentence in gate.finish():
-                        yield emit(sentence)
+                    if len(_WORDS.findall("".join(raw))) > self.settings.answer_max_words * 1.3:
+                        gate.buffer = ""  # too long: the unfinished sentence is dropped
+                        break
+                for sentence in gate.finish():
+                    yield emit(sentence)
             except Exception as exc:
                 error = exc
                 log.warning("streamed generation failed (%s)", exc)
@@ -478,9 +480,8 @@ class Assistant:
                 break
             if error is None and gate.failure is not None and not released and attempt == 1:
                 # Nothing shown yet: one regeneration naming the problems.
-                bad = self._clean(gate.failure.text)
                 retry = [
-                    AIMessage(content=bad),
+                    AIMessage(content=self._clean("".join(raw))),
                     HumanMessage(content=prompts.correction_request(gate.failure.problems(), len(prep.context))),
                 ]
                 continue

@@ -11,7 +11,9 @@ Rules, sentence by sentence (the same code serves `ask` and the stream):
 3. Every marker [n] points to a passage given to the model.
 
 And over the whole answer: 4. each complete calculation result is stated (a model that ignores
-the calculator and gives another figure, even one printed in a brochure, is caught).
+the calculator and gives another figure, even one printed in a brochure, is caught); 5. an answer
+built on passages cites at least one (a sentence without marker is first attributed to the passage
+most of its words come from).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
+from assistant.lexical import analyze
 from assistant.schemas import Passage
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,7 @@ class Evidence:
     calc_amounts: set[Decimal] = field(default_factory=set)
     passage_numbers: dict[int, set[Decimal]] = field(default_factory=dict)  # marker -> numbers
     other_numbers: set[Decimal] = field(default_factory=set)  # user's words, calculation inputs
+    passage_tokens: dict[int, set[str]] = field(default_factory=dict)  # marker -> analyzed words
     required: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (label, value, unit)
 
     @classmethod
@@ -117,6 +121,7 @@ class Evidence:
                     ev.other_numbers.add(_key(value))
         for marker, passage in enumerate(passages, 1):
             ev.passage_numbers[marker] = {_key(v) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
+            ev.passage_tokens[marker] = set(analyze(passage.text))
         for text in user_texts:
             ev.other_numbers.update(_key(v) for v in find_numbers(text))
         return ev
@@ -141,11 +146,14 @@ class Verdict:
     unsupported_numbers: list[str] = field(default_factory=list)
     bad_markers: list[int] = field(default_factory=list)
     missing_results: list[str] = field(default_factory=list)
+    uncited: bool = False  # no sentence cites a source, though sources were given
     repairs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results)
+        return not (
+            self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results or self.uncited
+        )
 
     def problems(self) -> list[str]:
         """Short log lines (also returned in ChatResponse.guard)."""
@@ -153,6 +161,8 @@ class Verdict:
         out += [f"nombre non justifié : {n}" for n in self.unsupported_numbers]
         out += [f"source inexistante : [{m}]" for m in self.bad_markers]
         out += [f"résultat du calcul absent : {r}" for r in self.missing_results]
+        if self.uncited:
+            out.append("aucune source citée")
         return out
 
 
@@ -164,6 +174,19 @@ def _insert_marker(sentence: str, marker: int) -> str:
     if m:
         return f"{body[: m.start()].rstrip()} [{marker}]{m.group(1)}{trailing}"
     return f"{body} [{marker}]{trailing}"
+
+
+def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_words: int = 4) -> int | None:
+    """The passage a sentence without marker was taken from: most of its words are that passage's."""
+    words = set(analyze(MARKER_RE.sub(" ", sentence)))
+    if len(words) < min_words:
+        return None
+    best, share = None, 0.0
+    for marker, tokens in sorted(evidence.passage_tokens.items()):
+        overlap = len(words & tokens) / len(words)
+        if overlap > share:
+            best, share = marker, overlap
+    return best if share >= min_share else None
 
 
 def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdict:
@@ -186,6 +209,12 @@ def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdic
         verdict.text = _insert_marker(verdict.text, holder)
         cited.add(holder)
         verdict.repairs.append(f"source [{holder}] ajoutée pour {format_eur(amount)}")
+    if not marks and not verdict.repairs:
+        source = attribute(verdict.text, evidence)
+        if source is not None:
+            verdict.text = _insert_marker(verdict.text, source)
+            cited.add(source)
+            verdict.repairs.append(f"source [{source}] ajoutée (phrase reprise du passage)")
     allowed = evidence.all_numbers()
     for m in _UNIT_NUMBER.finditer(verdict.text):
         value = _key(Decimal(m.group(1).replace(",", ".")))
@@ -206,7 +235,7 @@ def missing_results(text: str, evidence: Evidence) -> list[str]:
     return out
 
 
-def check(text: str, evidence: Evidence, require_results: bool = True) -> Verdict:
+def check(text: str, evidence: Evidence, require_results: bool = True, require_citation: bool = True) -> Verdict:
     """All rules over a whole answer; the returned text carries the repairs."""
     cited: set[int] = set()
     total = Verdict(text="")
@@ -221,6 +250,8 @@ def check(text: str, evidence: Evidence, require_results: bool = True) -> Verdic
     total.text = "".join(parts)
     if require_results:
         total.missing_results = missing_results(total.text, evidence)
+    if require_citation:
+        total.uncited = bool(evidence.markers) and not cited and not evidence.required
     return total
 
 
@@ -248,7 +279,9 @@ class SentenceGate:
     """Streaming: text goes in as deltas, comes out only as whole sentences that passed the guard.
 
     ``feed`` returns the sentences released by this delta; once a sentence fails, ``failed`` is
-    set and nothing more is released (the caller switches to the fallback).
+    set and nothing more is released (the caller switches to the fallback). Until a sentence cites
+    a source, sentences are held back (rule 5: an answer built on passages cites one); they go out
+    with the first cited sentence, or are dropped by ``finish`` if none comes.
     """
 
     def __init__(self, evidence: Evidence) -> None:
@@ -256,8 +289,10 @@ class SentenceGate:
         self.buffer = ""
         self.cited: set[int] = set()
         self.released: list[str] = []
+        self.pending: list[str] = []
         self.failure: Verdict | None = None
         self.repairs: list[str] = []
+        self.must_cite = bool(evidence.markers) and not evidence.required
 
     @property
     def failed(self) -> bool:
@@ -268,8 +303,7 @@ class SentenceGate:
             if self.failed:
                 return
             if not sentence.strip():
-                self.released.append(sentence)
-                yield sentence
+                self.pending.append(sentence)
                 continue
             verdict = check_sentence(sentence, self.evidence, self.cited)
             if not verdict.ok:
@@ -277,8 +311,13 @@ class SentenceGate:
                 log.info("guard stopped a streamed sentence: %s", "; ".join(verdict.problems()))
                 return
             self.repairs += verdict.repairs
-            self.released.append(verdict.text)
-            yield verdict.text
+            self.pending.append(verdict.text)
+            if self.must_cite and not self.cited:
+                continue
+            for text in self.pending:
+                self.released.append(text)
+                yield text
+            self.pending = []
 
     def feed(self, delta: str) -> list[str]:
         if self.failed:
@@ -288,11 +327,20 @@ class SentenceGate:
         return list(self._release(complete))
 
     def finish(self) -> list[str]:
-        """Release the last sentence (no boundary after it)."""
+        """Release the last sentence (no boundary after it); an answer that never cites is a failure."""
         if self.failed:
             return []
         rest, self.buffer = self.buffer, ""
-        return list(self._release([rest] if rest.strip() else []))
+        out = list(self._release([rest] if rest.strip() else []))
+        if self.pending and not self.failed:
+            if self.must_cite and not self.cited:
+                self.failure = Verdict(text="".join(self.pending), uncited=True)
+                log.info("guard: streamed answer cites no source")
+            else:
+                out += self.pending
+                self.released += self.pending
+            self.pending = []
+        return out
 
     @property
     def text(self) -> str:

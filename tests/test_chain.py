@@ -324,3 +324,16 @@ def test_get_assistant_is_cached_per_settings() -> None:
 def test_empty_message_does_not_crash(message: str) -> None:
     response = ask(make(), message)
     assert response.answer
+
+
+def test_answer_citing_nothing_is_held_back_and_regenerated() -> None:
+    script = ["Actiris.", "L'indemnité est à charge de l'employeur [1]."]
+    question = "qui verse l'indemnité de la CIP, Actiris ou le patron ?"
+    events = collect(make("fake", script), question)
+    tokens = [e.data for e in events if e.event == "token"]
+    assert not any(t.strip() == "Actiris." for t in tokens)
+    done = ChatResponse(**events[-1].data)
+    assert done.answer.startswith("L'indemnité est à charge de l'employeur [1].")
+    assert "aucune source citée" in done.guard
+    response = ask(make("fake", script), question)
+    assert response.answer.startswith("L'indemnité est à charge de l'employeur [1].")

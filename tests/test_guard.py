@@ -67,7 +67,16 @@ def test_figure_of_an_uncited_passage_is_repaired_by_citing_it() -> None:
 
 def test_figure_of_a_passage_cited_earlier_needs_no_repair(evidence: guard.Evidence) -> None:
     verdict = guard.check("À 18 ans : 848,90 € [1]. À 21 ans et plus : 1.035,20 € par mois.", evidence)
-    assert verdict.ok and not verdict.repairs
+    assert verdict.ok and not any("pour 1.035,20" in r for r in verdict.repairs)
+
+
+def test_sentence_taken_from_a_passage_without_marker_gets_its_citation(evidence: guard.Evidence) -> None:
+    verdict = guard.check(
+        "À 18 ans : 848,90 € [1]. C'est une période obligatoire de recherche d'emploi après les études.", evidence
+    )
+    assert verdict.text.endswith("après les études [2].")
+    unrelated = guard.check("À 18 ans : 848,90 € [1]. Bonne chance pour la suite de vos démarches !", evidence)
+    assert unrelated.text.endswith("démarches !")
 
 
 def test_figure_of_a_cited_passage_passes_without_repair(evidence: guard.Evidence) -> None:
@@ -131,3 +140,17 @@ def test_gate_holds_a_sentence_until_its_marker_is_known(evidence: guard.Evidenc
     assert gate.feed(" ") == []
     assert gate.feed("[1] Ensuite") == ["Vous touchez 848,90 €. [1] "]
     assert gate.finish() == ["Ensuite"]
+
+
+def test_gate_holds_uncited_sentences_until_a_cited_one() -> None:
+    evidence = guard.Evidence.build([], [CIP, SIP])
+    gate = guard.SentenceGate(evidence)
+    assert gate.feed("Bonne question. ") == []
+    assert gate.feed("Le stage dure 310 jours [2]. Fin") == ["Bonne question. ", "Le stage dure 310 jours [2]. "]
+    assert gate.finish() == ["Fin"]
+
+
+def test_gate_fails_an_answer_that_never_cites() -> None:
+    gate = guard.SentenceGate(guard.Evidence.build([], [CIP, SIP]))
+    assert gate.feed("Actiris. Voilà.") == []
+    assert gate.finish() == [] and gate.failed and gate.failure.uncited
