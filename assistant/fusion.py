@@ -3,7 +3,8 @@
 RRF (Cormack et al., 2009) needs no score calibration between BM25 and cosine similarity:
 each retriever contributes 1 / (rrf_k + rank) for every chunk it ranks (rank from 1).
 Scheme preference multiplies the fused score of a chunk that belongs to a scheme the user named
-by (1 + scheme_boost): with rrf_k = 60 and a top-20 per retriever, a boost of 0.5 lifts a matching
+by (1 + scheme_boost x match), match = 1 for a chunk of exactly the named scheme(s) (see
+scheme_match): with rrf_k = 60 and a top-20 per retriever, a boost of 0.5 lifts a matching
 chunk above every non-matching chunk found by as many retrievers (1.5/80 > 1/61); only a
 non-matching chunk that both retrievers rank high can stay above a matching chunk that one
 retriever found. A question naming no scheme is ranked as fused.
@@ -50,18 +51,29 @@ def rrf(
     return _order(fused.values())
 
 
+def scheme_match(wanted: Iterable[str], schemes: Iterable[str]) -> float:
+    """How exactly a passage's schemes answer the named ones: Jaccard overlap, 0..1.
+
+    A passage of exactly the named scheme scores 1; one that also covers another scheme (the CIP
+    of the masters in alternance, for a plain CIP question) scores less, so the brochure about
+    the scheme itself comes first; one of another scheme scores 0.
+    """
+    w, s = set(wanted), set(schemes)
+    return len(w & s) / len(w | s) if w & s else 0.0
+
+
 def prefer_schemes(
     items: Sequence[Fused],
     chunk_schemes: Mapping[str, Sequence[str]],
     wanted: Sequence[str],
     boost: float,
 ) -> list[Fused]:
-    """Multiply by (1 + boost) the score of chunks sharing a scheme with ``wanted``, then re-sort."""
+    """Multiply scores by (1 + boost x scheme_match) for the named schemes, then re-sort."""
     if not wanted or boost <= 0:
         return list(items)
-    wanted_set = set(wanted)
     for item in items:
-        if wanted_set.intersection(chunk_schemes.get(item.chunk_id, ())):
-            item.score *= 1.0 + boost
+        match = scheme_match(wanted, chunk_schemes.get(item.chunk_id, ()))
+        if match > 0:
+            item.score *= 1.0 + boost * match
             item.boosted = True
     return _order(items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.fusion import Fused, prefer_schemes, rrf
+from assistant.fusion import Fused, prefer_schemes, rrf, scheme_match
 
 
 def test_rrf_arithmetic_and_labels() -> None:
@@ -65,3 +65,19 @@ def test_boost_beats_a_non_matching_chunk_found_by_as_many_retrievers() -> None:
 
 def test_fused_best_rank() -> None:
     assert Fused("a", 0.1, ranks={"dense": 3, "bm25": 2}).best_rank == 2
+
+
+def test_scheme_match_prefers_the_exact_scheme() -> None:
+    assert scheme_match(["cip"], ["cip"]) == 1.0
+    assert scheme_match(["cip"], ["cip", "cip-master"]) == 0.5  # also about masters: less specific
+    assert scheme_match(["cip", "cip-master"], ["cip", "cip-master"]) == 1.0
+    assert scheme_match(["ifapme"], ["cip"]) == 0.0
+    assert scheme_match([], ["cip"]) == 0.0
+
+
+def test_plain_cip_question_prefers_the_cip_brochure_over_the_master_annex() -> None:
+    fused = rrf({"dense": ["master-def", "cip-contrat"], "bm25": ["master-def", "cip-contrat"]})
+    schemes = {"master-def": ["cip", "cip-master"], "cip-contrat": ["cip"]}
+    assert prefer_schemes(fused, schemes, ["cip"], 0.5)[0].chunk_id == "cip-contrat"
+    again = rrf({"dense": ["master-def", "cip-contrat"], "bm25": ["master-def", "cip-contrat"]})
+    assert prefer_schemes(again, schemes, ["cip", "cip-master"], 0.5)[0].chunk_id == "master-def"
