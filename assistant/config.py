@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     chunk_min_chars: int = 200
     max_file_mb: float = 50.0  # a corpus file larger than this is refused (named in the report)
     max_pdf_pages: int = 500  # a PDF with more pages is refused rather than half-indexed
+    index_probe_timeout: float = 2.0  # seconds the API waits for a Chroma server heartbeat before a 503
 
     # --- retrieval -------------------------------------------------------------------------
     retrieval_k: int = 5
