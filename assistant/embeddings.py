@@ -144,6 +144,11 @@ def get_embedder(settings: Settings | None = None) -> Embeddings:
         return embedder
 
 
+def configured_model_name(settings: Settings) -> str:
+    """The name get_embedder(settings) will report, without loading the model."""
+    return HashingEmbeddings().name if settings.embedding_backend == "hashing" else settings.embedding_model
+
+
 def embedder_name(embedder: Embeddings) -> str:
     """What the index records as the model that made its vectors."""
     return str(getattr(embedder, "name", type(embedder).__name__))

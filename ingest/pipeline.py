@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.config import Settings, get_settings
-from assistant.embeddings import embedder_name
+from assistant.embeddings import configured_model_name, embedder_name
 from assistant.store import IndexStore, ManifestRecord, get_store
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoaderError, load_document
@@ -187,7 +187,7 @@ def _prepare(entry: SourceEntry, path: Path, doc_hash: str, settings: Settings) 
     return chunks
 
 
-def _embed(store: IndexStore, embedder: Embeddings, planned: list[_Planned], settings: Settings,
+def _embed(store: IndexStore, get_embedder: Callable[[], Embeddings], planned: list[_Planned], settings: Settings,
            report: IngestReport, advance: Callable[[int], None]) -> tuple[dict[str, list[float]], dict[str, str]]:
     """Vectors of every planned passage: reused when the same text is already indexed under the
     same id, else computed in batches of similar lengths (less padding, faster on CPU).
@@ -213,7 +213,7 @@ def _embed(store: IndexStore, embedder: Embeddings, planned: list[_Planned], set
     for i in range(0, len(todo), size):
         batch = todo[i:i + size]
         try:
-            computed = embedder.embed_documents([c.text for _, c in batch])
+            computed = get_embedder().embed_documents([c.text for _, c in batch])
             if len(computed) != len(batch):
                 raise ValueError(f"{len(computed)} vectors for {len(batch)} texts")
         except Exception as exc:
@@ -282,11 +282,16 @@ def run_ingest(
             report.seconds = time.perf_counter() - started
             return report
         report.warnings.extend(catalog.warnings)
-        if embedder is None:
-            from assistant.embeddings import get_embedder
+        # The model loads only if something has to be embedded (an up-to-date index costs nothing).
+        model_name = embedder_name(embedder) if embedder is not None else configured_model_name(settings)
 
-            embedder = get_embedder(settings)
-        model_name = embedder_name(embedder)
+        def load_embedder() -> Embeddings:
+            nonlocal embedder
+            if embedder is None:
+                from assistant.embeddings import get_embedder
+
+                embedder = get_embedder(settings)
+            return embedder
         store = store or get_store(settings, embedding_model=model_name)
         report.index = f"{settings.collection} @ {settings.chroma_host or settings.chroma_dir}"
         if store.model_mismatch and not rebuild:
@@ -324,7 +329,7 @@ def run_ingest(
         total = sum(len(p.chunks) for p in planned)
         with _progress(show and total > 0) as progress:
             task = progress.add_task(f"embedding {len(planned)} documents", total=total)
-            vectors, not_embedded = _embed(store, embedder, planned, settings, report,
+            vectors, not_embedded = _embed(store, load_embedder, planned, settings, report,
                                            lambda n: progress.advance(task, n))
         for item in planned:
             if item.entry.id in not_embedded:

@@ -323,3 +323,18 @@ def test_page_cap_setting_reaches_the_loader(env: tuple[Settings, Path]) -> None
     assert "PDF too long (4 pages > 3" in reasons["long.pdf"]
     assert "PDF too long (5 pages > 3" in reasons["ifapme-convention-stage.pdf"]
     assert report.documents == 4
+
+
+def test_an_up_to_date_index_does_not_load_the_model(env: tuple[Settings, Path],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.embeddings as embeddings
+
+    settings, corpus = env
+    _ingest(settings, corpus)
+
+    def no_model(*args, **kw):
+        raise AssertionError("the embedding model was loaded for nothing")
+
+    monkeypatch.setattr(embeddings, "get_embedder", no_model)
+    report = run_ingest(corpus, settings=settings, show_progress=False)
+    assert len(report.unchanged) == 5 and not report.failed
