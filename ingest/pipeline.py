@@ -33,7 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.config import Settings, get_settings
 from assistant.embeddings import configured_model_name, embedder_name
-from assistant.store import IndexStore, ManifestRecord, get_store
+from assistant.store import IndexStore, ManifestRecord, StoreError, get_store
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoaderError, load_document
 from ingest.normalize import RULES_FILE, normalize
@@ -292,8 +292,13 @@ def run_ingest(
 
                 embedder = get_embedder(settings)
             return embedder
-        store = store or get_store(settings, embedding_model=model_name)
         report.index = f"{settings.collection} @ {settings.chroma_host or settings.chroma_dir}"
+        try:
+            store = store or get_store(settings, embedding_model=model_name)
+        except StoreError as exc:
+            report.failures.append(FileFailure(file="(index)", reason=str(exc)))
+            report.seconds = time.perf_counter() - started
+            return report
         if store.model_mismatch and not rebuild:
             report.warnings.append(
                 f"the index was built with {store.indexed_model!r}, the settings use {model_name!r}: rebuilding"

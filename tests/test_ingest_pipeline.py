@@ -338,3 +338,16 @@ def test_an_up_to_date_index_does_not_load_the_model(env: tuple[Settings, Path],
     monkeypatch.setattr(embeddings, "get_embedder", no_model)
     report = run_ingest(corpus, settings=settings, show_progress=False)
     assert len(report.unchanged) == 5 and not report.failed
+
+
+def test_unreachable_chroma_server_is_a_clear_failure(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    corpus = copy_corpus(tmp_path)
+    settings = make_settings(tmp_path, chroma_host="127.0.0.1", chroma_port=port)
+    report = _ingest(settings, corpus)
+    assert report.failed and report.failures[0].file == "(index)"
+    assert f"127.0.0.1:{port}" in report.failures[0].reason
