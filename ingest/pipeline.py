@@ -292,6 +292,7 @@ def run_ingest(
 
                 embedder = get_embedder(settings)
             return embedder
+
         report.index = f"{settings.collection} @ {settings.chroma_host or settings.chroma_dir}"
         try:
             store = store or get_store(settings, embedding_model=model_name)
