@@ -75,7 +75,7 @@ class Calculation(BaseModel):
             notes=list(self.notes),
             label=self.label,
             statement=self.statement,
-            date_label=self.date_label,
+            date_label=self.date_label or "",  # CalculationOut.date_label is a str; some rates have none
             missing=list(self.missing),
             ask=self.ask,
         )
