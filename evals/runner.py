@@ -80,7 +80,8 @@ def in_process_asker(backend: str | None) -> tuple[Asker, str]:
 
 
 def http_asker(url: str, timeout: float | None, retries: int = 6, transport: Any = None) -> Asker:
-    """POST /api/chat; a 429 (rate limit) waits for Retry-After and tries again."""
+    """POST /api/chat; a 429 (rate limit) or a 503 with Retry-After (queue full, index restarting)
+    waits as told and tries again."""
     import httpx
 
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout or get_settings().llm_timeout * 2,
@@ -90,13 +91,15 @@ def http_asker(url: str, timeout: float | None, retries: int = 6, transport: Any
         body = {"message": case.question, "history": [t.model_dump() for t in case.history]}
         for attempt in range(retries + 1):
             resp = client.post("/api/chat", json=body)
-            if resp.status_code == 429 and attempt < retries:
-                time.sleep(float(resp.headers.get("Retry-After") or 2 ** attempt))
+            retry_after = resp.headers.get("Retry-After")
+            busy = resp.status_code == 429 or (resp.status_code == 503 and retry_after is not None)
+            if busy and attempt < retries:
+                time.sleep(min(float(retry_after or 2 ** attempt), 60.0))
                 continue
             if resp.status_code >= 400:
                 raise RuntimeError(f"HTTP {resp.status_code} : {resp.text[:300]}")
             return ChatResponse.model_validate(resp.json())
-        raise RuntimeError("HTTP 429 : limite de débit toujours atteinte")
+        raise RuntimeError("serveur toujours occupé (429/503) après plusieurs essais")
 
     return ask
 
