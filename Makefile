@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test setup models index system-deps lint unit eval eval-gates bench load clean
+.PHONY: run test setup models index system-deps lint unit eval eval-gates eval-retrieval bench load clean
 
 run: setup models index
 	$(BIN)/assistant serve
@@ -54,6 +54,10 @@ eval-gates: setup
 # All suites on the default model (slow: about a minute per ten questions on 2 cores).
 eval: setup models index
 	$(BIN)/assistant eval evals/suites/*.yaml --report var/eval-default.json --markdown var/eval-default.md --html var/eval-default.html
+
+# Dense / BM25 / hybrid side by side on the retrieval development suite.
+eval-retrieval: setup models index
+	$(BIN)/assistant eval evals/suites/retrieval-dev.yaml --retrieval --report var/eval-retrieval.json --html var/eval-retrieval.html
 
 bench: setup models index
 	$(BIN)/python -m bench.run

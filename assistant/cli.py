@@ -115,7 +115,11 @@ def serve(
     )
 
 
-@app.command(name="eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    name="eval",
+    add_help_option=False,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
 def eval_(ctx: typer.Context) -> None:
     """Run evaluation suites: assistant eval SUITE.yaml... [--report F] [--baseline F] (see --help)."""
     from evals.runner import main as eval_main
