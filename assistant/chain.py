@@ -31,6 +31,7 @@ from assistant.calculator.money import find_amounts
 from assistant.config import Settings, get_settings
 from assistant.extractive import calculation_sentences, compose
 from assistant.followup import Standalone, resolve
+from assistant.injection import without_instructions
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
 from assistant.schemas import ChatRequest, ChatResponse, Citation, Passage
 from assistant.scope import DomainDecision, Support, assess_domain, assess_support, bodies, has_domain_word
@@ -176,9 +177,9 @@ class Assistant:
     def _retrieve(self, state: dict) -> list[Passage]:
         standalone: Standalone = state["standalone"]
         try:
-            return list(
-                self._search_fn()(standalone.question, k=self.settings.retrieval_k, schemes=standalone.schemes or None)
-            )
+            found = self._search_fn()(standalone.question, k=self.settings.retrieval_k, schemes=standalone.schemes or None)
+            # Orders planted in a document (prompt injection) never reach the prompt, the answer or the guard.
+            return [without_instructions(p) for p in found]
         except Exception as exc:
             log.error("retrieval failed: %s", exc)
             return []
