@@ -14,6 +14,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -44,6 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.availability import IndexProbe
 from assistant.calculator.money import format_eur
 from assistant.config import Settings, get_settings
 from assistant.privacy import mask
@@ -57,6 +59,9 @@ DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 WIDGET_PATHS = {"/widget.js", "/static/widget.js", "/static/widget.css"}
 RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
+RETRY_AFTER_INDEX = 10  # seconds: a Chroma server restart
+MODEL_FREE_BACKENDS = {"extractive"}  # answers composed without a model: no generation queue
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -316,6 +321,19 @@ class Ticket:
             self.gate.pending -= 1
 
 
+class NoQueue:
+    """The ticket of an answer composed without a model: nothing to wait for, nothing to give back."""
+
+    async def __aenter__(self) -> NoQueue:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+
 # --- response shapes ---------------------------------------------------------------------------
 class CalculationView(CalculationOut):
     display: str = Field("", description="The result formatted by the server (e.g. « 848,90 € »).")
@@ -473,6 +491,18 @@ class PrivacyLogFilter(logging.Filter):
         return True
 
 
+def _install_log_handler() -> None:
+    """Served by uvicorn, only its own loggers have a handler: give the app's INFO lines one too
+    (timestamp, level and worker pid), unless the host application configured logging itself."""
+    app_log = logging.getLogger("assistant")
+    if logging.getLogger().handlers or app_log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    app_log.addHandler(handler)
+    app_log.setLevel(logging.INFO)
+
+
 def _install_log_filter() -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, PrivacyLogFilter) for f in access.filters):
@@ -490,6 +520,7 @@ class Core:
     searcher: Searcher | None
     library: Library
     storage: Storage | None
+    probe: IndexProbe = field(default_factory=lambda: IndexProbe(None))
     gate: GenerationGate | None = None
     ready: bool = False
     error: str | None = None
@@ -519,6 +550,15 @@ class Core:
         except Exception as exc:
             self.error = f"{exc.__class__.__name__}: {exc}"
             log.exception("assistant failed to start")
+
+    @property
+    def backend(self) -> str:
+        return str(getattr(self.assistant, "backend", None) or self.settings.llm_backend)
+
+    @property
+    def generates(self) -> bool:
+        """Whether answers go through a model (and so through the bounded generation queue)."""
+        return self.backend not in MODEL_FREE_BACKENDS
 
     def require_ready(self) -> None:
         if not self.ready:
@@ -607,7 +647,9 @@ async def _prepare(core: Core, req: ChatRequest) -> tuple[ChatRequest, str]:
     return chain_req, conversation_id
 
 
-def _reserve(core: Core) -> Ticket:
+def _reserve(core: Core) -> Ticket | NoQueue:
+    if not core.generates:
+        return NoQueue()
     if core.gate is None:  # served without the lifespan (some ASGI test clients)
         core.gate = GenerationGate(core.settings.generation_concurrency, core.settings.generation_queue)
     try:
@@ -620,6 +662,33 @@ def _reserve(core: Core) -> Ticket:
             "The assistant is busy with other questions. Try again in a moment.",
             headers={"Retry-After": str(RETRY_AFTER_BUSY)},
         ) from None
+
+
+def _index_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        "index_unavailable",
+        "La base documentaire est momentanément indisponible. Réessayez dans un instant.",
+        "The document index is unavailable at the moment. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_INDEX)},
+    )
+
+
+async def _require_index(core: Core) -> None:
+    """503 rather than an answer built on no passage when the Chroma server is down."""
+    if core.probe.remote and not await run_in_threadpool(core.probe.ok):
+        log.error("index unavailable (%s): answering 503", core.probe.last_error)
+        raise _index_unavailable()
+
+
+async def _index_lost(core: Core, response: ChatResponse) -> bool:
+    """An answer without a single citation, and the index gone meanwhile: the index failed mid-answer."""
+    if response.citations or not core.probe.remote:
+        return False
+    if await run_in_threadpool(core.probe.ok, True):
+        return False
+    log.error("index lost during an answer (%s): answering 503", core.probe.last_error)
+    return True
 
 
 def _sse(event: str, data: Any) -> dict[str, str]:
@@ -653,10 +722,12 @@ def create_app(
     searcher: Searcher | None = None,
     library: Library | None = None,
     storage: Storage | None = None,
+    probe: IndexProbe | None = None,
 ) -> FastAPI:
     """The app; every collaborator can be injected (tests use fakes), defaults load lazily."""
     settings = settings or get_settings()
     _install_log_filter()
+    _install_log_handler()
     if storage is None:
         try:
             storage = Storage(settings.db_url)
@@ -669,6 +740,7 @@ def create_app(
         searcher=searcher,
         library=library or CorpusLibrary(settings, store_passages(settings)),
         storage=storage,
+        probe=probe or IndexProbe.for_settings(settings),
     )
 
     @asynccontextmanager
@@ -765,9 +837,12 @@ def create_app(
         core = _core(request)
         chain_req, conversation_id = await _prepare(core, body)
         core.require_ready()
+        await _require_index(core)
         started = time.perf_counter()
         async with _reserve(core):
             response: ChatResponse = await run_in_threadpool(core.assistant.ask, chain_req)
+        if await _index_lost(core, response):
+            raise _index_unavailable()
         if response.latency_ms is None:
             response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         message_id = await run_in_threadpool(core.save, conversation_id, chain_req.message, response)
@@ -794,6 +869,7 @@ def create_app(
         core = _core(request)
         chain_req, conversation_id = await _prepare(core, body)
         core.require_ready()
+        await _require_index(core)
         ticket = _reserve(core)
         return EventSourceResponse(
             _stream_events(core, ticket, chain_req, conversation_id, len(body.message)),
@@ -814,17 +890,20 @@ def create_app(
     @app.get("/api/health", tags=["health"], summary="État du service")
     async def health(request: Request) -> dict[str, Any]:
         core = _core(request)
-        chunks = await run_in_threadpool(core.library.chunk_count) if core.ready else None
+        index_ok = await run_in_threadpool(core.probe.ok, True)
+        chunks = await run_in_threadpool(core.library.chunk_count) if core.ready and index_ok else None
         documents = await run_in_threadpool(_safe_docs, core)
         storage = core.storage
+        status = "ok" if core.ready else ("error" if core.error else "starting")
         return {
-            "status": "ok" if core.ready else ("error" if core.error else "starting"),
+            "status": "degraded" if status == "ok" and not index_ok else status,
             "ready": core.ready,
             "documents": len(documents),
             "chunks": chunks,
             "embedding_model": settings.embedding_model,
             "llm_backend": getattr(core.assistant, "backend", None) or settings.llm_backend,
             "database": {"backend": storage.backend if storage else None, "ok": storage.healthy if storage else False},
+            "index": {"server": core.probe.remote, "ok": index_ok},
             "queue": {
                 "running": core.gate.running if core.gate else 0,
                 "waiting": core.gate.waiting if core.gate else 0,
@@ -832,6 +911,7 @@ def create_app(
             },
             "error": core.error,
             "uptime_s": round(time.monotonic() - core.started, 1),
+            "worker": os.getpid(),
         }
 
     @app.get("/api/documents", tags=["documents"], summary="Les documents sources")
@@ -956,6 +1036,7 @@ async def _search(core: Core, q: str, k: int, mode: str) -> list[Passage]:
     if not q.strip():
         raise ApiError(422, "query_empty", "La recherche est vide.", "The query is empty.", [{"field": "q"}])
     core.require_ready()
+    await _require_index(core)
     assert core.searcher is not None
     try:
         return await run_in_threadpool(core.searcher, q, k=k, mode=mode)
@@ -971,7 +1052,7 @@ async def _search(core: Core, q: str, k: int, mode: str) -> list[Passage]:
 
 
 async def _stream_events(
-    core: Core, ticket: Ticket, req: ChatRequest, conversation_id: str, chars: int
+    core: Core, ticket: Ticket | NoQueue, req: ChatRequest, conversation_id: str, chars: int
 ) -> AsyncIterator[dict[str, str]]:
     """Pass the chain's events through as they come; add the conversation id and store at done."""
     loop = asyncio.get_running_loop()
@@ -1017,6 +1098,10 @@ async def _stream_events(
                 name, data = event[0], event[1]
                 if name == "done":
                     response = ChatResponse.model_validate(jsonable_encoder(data))
+                    if await _index_lost(core, response):
+                        error = _index_unavailable()
+                        yield _sse("error", {"error": error.code, "message": error.fr, "message_en": error.en})
+                        continue
                     if response.latency_ms is None:
                         response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
                     message_id = await run_in_threadpool(core.save, conversation_id, req.message, response)

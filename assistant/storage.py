@@ -42,6 +42,7 @@ from assistant.schemas import ChatResponse, Turn
 log = logging.getLogger(__name__)
 
 metadata = MetaData()
+CONNECT_TIMEOUT = 5  # seconds (PostgreSQL); a URL's own ?connect_timeout= wins
 
 conversations = Table(
     "conversations",
@@ -109,6 +110,9 @@ class Storage:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             self._ensure_sqlite_dir(url)
+        elif url.startswith("postgresql") and "connect_timeout" not in url:
+            # libpq waits forever for an unreachable host by default: the answer would wait with it.
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
         self.engine: Engine = create_engine(url, **kwargs)
         self._ready = False
         self._lock = threading.Lock()

@@ -176,3 +176,52 @@ class FakePassages:
 
     def __call__(self, doc_id: str | None) -> list[Passage]:
         return [p for p in self.passages if doc_id is None or p.doc_id == doc_id]
+
+
+class CorpusSearch:
+    """search(query, k, mode, schemes) over the real passages of a corpus folder, model-free.
+
+    The passages are the ingest pipeline's own chunks (loaders, cleaning, chunking); the ranking is
+    plain word overlap (folded, 3+ letters), with the named schemes first. Enough for chain tests
+    on real text (fallbacks, planted prompt injections, logs) without an embedding model or index.
+    """
+
+    def __init__(self, corpus_dir: Any = None, chunk_max_chars: int = 1200, chunk_min_chars: int = 200) -> None:
+        from assistant.config import PROJECT_ROOT
+        from ingest.chunking import chunk_document
+        from ingest.loaders import load_document
+        from ingest.normalize import normalize
+        from ingest.sources import load_catalog
+
+        self.passages: list[Passage] = []
+        for entry, path in load_catalog(corpus_dir or PROJECT_ROOT / "corpus").documents:
+            chunks = chunk_document(normalize(load_document(path)), entry.id, entry.title, chunk_max_chars, chunk_min_chars)
+            self.passages += [
+                Passage(
+                    chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, page=c.page,
+                    text=c.text, score=0.0, retrievers=["bm25"], schemes=list(entry.schemes), url=entry.url,
+                )
+                for c in chunks
+            ]
+        self._words = [self._terms(p.text) for p in self.passages]
+        self.calls: list[str] = []
+
+    @staticmethod
+    def _terms(text: str) -> set[str]:
+        from assistant.text import fold
+
+        return {w for w in re.findall(r"[a-z0-9]+", fold(text)) if len(w) >= 3}
+
+    def __call__(self, query: str, k: int = 5, mode: str = "hybrid", schemes: list[str] | None = None) -> list[Passage]:
+        self.calls.append(query)
+        terms = self._terms(query)
+        scored = []
+        for passage, words in zip(self.passages, self._words, strict=True):
+            overlap = len(terms & words)
+            if overlap:
+                preferred = bool(schemes and set(passage.schemes) & set(schemes))
+                scored.append((preferred, overlap, passage))
+        scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        top = scored[:k]
+        best = max((o for _, o, _ in top), default=1)
+        return [p.model_copy(update={"score": round(o / best, 3)}) for _, o, p in top]
