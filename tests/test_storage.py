@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,56 +9,16 @@ import pytest
 
 from assistant.schemas import CalculationOut, ChatResponse, Citation
 from assistant.storage import Storage, StorageError, UnknownConversation, metadata
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _as_db_user(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the postgres user then."""
-    if os.geteuid() != 0:
-        return args
-    return ["runuser", "-u", "postgres", "--", *args]
+from bench.servers import free_port, postgres_cluster, postgres_unavailable_reason
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdbs:
-        pytest.skip("no PostgreSQL binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
-    bindir = Path(initdbs[-1]).parent
-    base = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, user="postgres", group="postgres")
-    data, log = base / "data", base / "server.log"
-    port = _free_port()
-    subprocess.run(
-        _as_db_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_db_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"]),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_db_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
@@ -173,7 +126,7 @@ def test_recent_conversations_filter_by_rating_and_limit(storage: Storage) -> No
 
 
 def test_unreachable_database_raises_storage_error() -> None:
-    store = Storage(f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none?connect_timeout=2")
+    store = Storage(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2")
     with pytest.raises(StorageError):
         store.save_exchange("conv", "q", _response())
     assert not store.healthy
