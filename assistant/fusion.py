@@ -3,7 +3,7 @@
 RRF (Cormack et al., 2009) needs no score calibration between BM25 and cosine similarity:
 each retriever contributes 1 / (rrf_k + rank) for every chunk it ranks (rank from 1).
 Scheme preference multiplies the fused score of a chunk that belongs to a scheme the user named
-by (1 + scheme_boost x match), match = 1 for a chunk of exactly the named scheme(s) (see
+by (1 + scheme_boost x match), match = the share of the named schemes it answers for (see
 scheme_match): with rrf_k = 60 and a top-20 per retriever, a boost of 0.5 lifts a matching
 chunk above every non-matching chunk found by as many retrievers (1.5/80 > 1/61); only a
 non-matching chunk that both retrievers rank high can stay above a matching chunk that one
@@ -52,14 +52,23 @@ def rrf(
 
 
 def scheme_match(wanted: Iterable[str], schemes: Iterable[str]) -> float:
-    """How exactly a passage's schemes answer the named ones: Jaccard overlap, 0..1.
+    """Share of the named schemes a passage answers for, 0..1.
 
-    A passage of exactly the named scheme scores 1; one that also covers another scheme (the CIP
-    of the masters in alternance, for a plain CIP question) scores less, so the brochure about
-    the scheme itself comes first; one of another scheme scores 0.
+    "CIP en master": the masters' CIP annex (cip, cip-master) scores 1, the CIP brochure (cip)
+    0.5; a plain CIP question scores both 1 (the annex holds the CIP's legal text too).
     """
     w, s = set(wanted), set(schemes)
-    return len(w & s) / len(w | s) if w & s else 0.0
+    return len(w & s) / len(w) if w else 0.0
+
+
+def prefer(items: Sequence[Fused], factors: Mapping[str, float]) -> list[Fused]:
+    """Multiply each chunk's score by its factor (default 1), then re-sort."""
+    for item in items:
+        factor = factors.get(item.chunk_id, 1.0)
+        if factor != 1.0:
+            item.score *= factor
+            item.boosted = item.boosted or factor > 1.0
+    return _order(items)
 
 
 def prefer_schemes(
@@ -68,12 +77,10 @@ def prefer_schemes(
     wanted: Sequence[str],
     boost: float,
 ) -> list[Fused]:
-    """Multiply scores by (1 + boost x scheme_match) for the named schemes, then re-sort."""
+    """Scores x (1 + boost x scheme_match) for the named schemes, then re-sort."""
     if not wanted or boost <= 0:
         return list(items)
-    for item in items:
-        match = scheme_match(wanted, chunk_schemes.get(item.chunk_id, ()))
-        if match > 0:
-            item.score *= 1.0 + boost * match
-            item.boosted = True
-    return _order(items)
+    return prefer(
+        items,
+        {i.chunk_id: 1.0 + boost * scheme_match(wanted, chunk_schemes.get(i.chunk_id, ())) for i in items},
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.fusion import Fused, prefer_schemes, rrf, scheme_match
+from assistant.fusion import Fused, prefer, prefer_schemes, rrf, scheme_match
 
 
 def test_rrf_arithmetic_and_labels() -> None:
@@ -67,17 +67,20 @@ def test_fused_best_rank() -> None:
     assert Fused("a", 0.1, ranks={"dense": 3, "bm25": 2}).best_rank == 2
 
 
-def test_scheme_match_prefers_the_exact_scheme() -> None:
+def test_scheme_match_is_the_share_of_named_schemes() -> None:
     assert scheme_match(["cip"], ["cip"]) == 1.0
-    assert scheme_match(["cip"], ["cip", "cip-master"]) == 0.5  # also about masters: less specific
-    assert scheme_match(["cip", "cip-master"], ["cip", "cip-master"]) == 1.0
+    assert scheme_match(["cip"], ["cip", "cip-master"]) == 1.0
+    assert scheme_match(["cip", "cip-master"], ["cip"]) == 0.5
     assert scheme_match(["ifapme"], ["cip"]) == 0.0
     assert scheme_match([], ["cip"]) == 0.0
 
 
-def test_plain_cip_question_prefers_the_cip_brochure_over_the_master_annex() -> None:
-    fused = rrf({"dense": ["master-def", "cip-contrat"], "bm25": ["master-def", "cip-contrat"]})
+def test_naming_both_cip_and_master_prefers_the_master_annex() -> None:
+    fused = rrf({"dense": ["cip-contrat", "master-def"], "bm25": ["cip-contrat", "master-def"]})
     schemes = {"master-def": ["cip", "cip-master"], "cip-contrat": ["cip"]}
-    assert prefer_schemes(fused, schemes, ["cip"], 0.5)[0].chunk_id == "cip-contrat"
-    again = rrf({"dense": ["master-def", "cip-contrat"], "bm25": ["master-def", "cip-contrat"]})
-    assert prefer_schemes(again, schemes, ["cip", "cip-master"], 0.5)[0].chunk_id == "master-def"
+    assert prefer_schemes(fused, schemes, ["cip", "cip-master"], 0.5)[0].chunk_id == "master-def"
+
+
+def test_prefer_multiplies_and_marks() -> None:
+    fused = prefer(rrf({"dense": ["a", "b"]}, k=0), {"b": 3.0, "a": 0.5})
+    assert [(f.chunk_id, f.score, f.boosted) for f in fused] == [("b", 1.5, True), ("a", 0.5, False)]
