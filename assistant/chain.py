@@ -29,12 +29,21 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from assistant import guard, prompts
 from assistant.calculator.money import find_amounts
 from assistant.config import Settings, get_settings
-from assistant.extractive import calculation_sentences, compose
+from assistant.extractive import asks_amount, calculation_sentences, compose
 from assistant.followup import Standalone, resolve
 from assistant.injection import without_instructions
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
 from assistant.schemas import ChatRequest, ChatResponse, Citation, Passage
-from assistant.scope import DomainDecision, Support, assess_domain, assess_support, bodies, has_domain_word
+from assistant.scope import (
+    DomainDecision,
+    Support,
+    asks_figure,
+    assess_domain,
+    assess_support,
+    bodies,
+    has_domain_word,
+    relevant_calculations,
+)
 from assistant.text import fold
 
 log = logging.getLogger(__name__)
@@ -187,8 +196,17 @@ class Assistant:
     def _assess_domain(self, state: dict) -> DomainDecision:
         req: ChatRequest = state["request"]
         in_conversation = any(has_domain_word(t.content) for t in req.history if t.role == "user")
+        states_situation = False
+        if in_conversation:
+            from assistant.calculator import extract_slots
+
+            states_situation = extract_slots(req.message).has_situation()
         return assess_domain(
-            req.message, state["retrieved"], in_conversation, min_coverage=self.settings.scope_min_coverage
+            req.message,
+            state["retrieved"],
+            in_conversation,
+            min_coverage=self.settings.scope_min_coverage,
+            states_situation=states_situation,
         )
 
     def _calculate(self, state: dict) -> list[Any]:
@@ -203,10 +221,13 @@ class Assistant:
             found = list(route(first, standalone.slots, standalone.schemes or None))
             if not found and standalone.followup and first != standalone.question:
                 found = list(route(standalone.question, standalone.slots, standalone.schemes or None))
-            return found
         except Exception as exc:  # no figure rather than a wrong one
             log.error("calculator failed: %s", exc)
             return []
+        kept = relevant_calculations(first, standalone.schemes, found)
+        if len(kept) < len(found):
+            log.info("calculations about another subject left out: %s", [c.name for c in found if c not in kept])
+        return kept
 
     def _context(self, state: dict) -> list[Passage]:
         standalone: Standalone = state["standalone"]
@@ -242,30 +263,35 @@ class Assistant:
     # --- answers without a model ------------------------------------------------------------
 
     def fixed_answer(self, prep: Prepared) -> Draft | None:
-        """Out of scope, too vague, or an amount the sources do not hold: no generation."""
+        """Out of scope, too vague, or a figure the sources do not hold: no generation."""
         if prep.domain.vague:
-            schemes = prompts.SCHEMES_OFFERED
-            return Draft(prompts.VAGUE.format(schemes=schemes), refused=False, guard=["question trop vague"])
+            return Draft(prompts.VAGUE.format(schemes=prompts.SCHEMES_OFFERED), guard=["question trop vague"])
         if not prep.domain.in_domain:
             return Draft(prompts.OUT_OF_SCOPE, refused=True, guard=[f"hors sujet ({prep.domain.reason})"])
-        if not prep.support.answerable:
-            return Draft(self._not_in_sources(prep), refused=True, guard=[f"réponse absente des sources ({prep.support.reason})"])
-        if not prep.context and not prep.calculations:
-            return Draft(self._not_in_sources(prep), refused=True, guard=["aucun passage trouvé"])
+        if not prep.support.answerable or (not prep.context and not prep.calculations):
+            # `refused` when a figure was asked for and the sources do not hold it (CONTRACT.md);
+            # "et après je touche quoi ?" still gets what the sources say.
+            refused = asks_figure(prep.standalone.question) or not prep.context
+            reason = prep.support.reason if prep.context else "aucun passage trouvé"
+            return Draft(self._not_in_sources(prep), refused=refused, guard=[f"réponse absente des sources ({reason})"])
         return None
 
     def _not_in_sources(self, prep: Prepared) -> str:
+        """What the sources do say, that they do not give the figure, and who does."""
         schemes = prep.standalone.schemes
         statements, _ = calculation_sentences(prep.calculations, prep.context)
-        if statements:
-            text = " ".join(statements)
-        else:
+        parts = list(statements)
+        if not statements:
             scheme = f" pour la {prompts.scheme_labels(schemes[:1])}" if schemes else ""
-            what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if prep.support.reason != "not-an-amount" else prompts.NOT_IN_SOURCES_WHAT
-            text = prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme)
-        who = bodies(schemes, prep.context)
-        if not any(fold(name) in fold(text) for name in ("onem", "actiris", "forem", "ifapme", "cpas", "cefa", "vdab")):
-            text += " " + prompts.ASK_BODY.format(bodies=who)
+            what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if asks_amount(prep.standalone.question) else prompts.NOT_IN_SOURCES_WHAT
+            parts.append(prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme))
+        general = compose(prep.standalone.question, prep.context, (), max_words=50, max_sentences=1, with_amounts=False)
+        if general and not _already_said(general, " ".join(parts)):
+            parts.append(general)
+        text = " ".join(parts)
+        named = [fold(n) for n in ("onem", "actiris", "forem", "ifapme", "cpas", "cefa", "vdab", "onva", "bruxelles formation")]
+        if not any(n in fold(" ".join(statements)) for n in named):
+            text += " " + prompts.ASK_BODY.format(bodies=bodies(schemes, prep.context))
         return text
 
     def extractive_answer(self, prep: Prepared) -> str:
@@ -541,3 +567,11 @@ def get_assistant(settings: Settings | None = None) -> Assistant:
         if key not in _assistants:
             _assistants[key] = Assistant(settings)
         return _assistants[key]
+
+
+def _cache_clear() -> None:
+    with _assistants_lock:
+        _assistants.clear()
+
+
+get_assistant.cache_clear = _cache_clear  # type: ignore[attr-defined]  # like functools caches

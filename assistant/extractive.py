@@ -290,18 +290,22 @@ def _with_marker(text: str, marker: int | None) -> str:
 
 
 def _calculation_marker(calculation: Any, passages: Sequence[Passage]) -> int | None:
-    """The first passage of the calculation's source documents, preferring one holding its result."""
+    """The passage of the calculation's sources holding most of the figures its statement quotes
+    (so each figure is "quoted in a cited passage"), else the first passage of those sources."""
     sources = set(getattr(calculation, "source_ids", []) or [])
+    quoted = set(find_amounts(getattr(calculation, "statement", "") or ""))
     result = getattr(calculation, "result", None)
-    fallback = None
+    if result is not None:
+        quoted.add(Decimal(str(result)))
+    best, best_hits = None, 0
     for marker, passage in enumerate(passages, 1):
-        if passage.doc_id in sources:
-            if result is not None and Decimal(str(result)) in set(find_numbers(passage.text)) | set(
-                find_amounts(passage.text)
-            ):
-                return marker
-            fallback = fallback or marker
-    return fallback
+        if passage.doc_id not in sources:
+            continue
+        numbers = set(find_numbers(passage.text)) | set(find_amounts(passage.text))
+        hits = len({round(q, 2) for q in quoted} & {round(n, 2) for n in numbers})
+        if best is None or hits > best_hits:
+            best, best_hits = marker, hits
+    return best
 
 
 def calculation_sentences(calculations: Sequence[Any], passages: Sequence[Passage]) -> tuple[list[str], list[str]]:
@@ -326,11 +330,16 @@ def compose(
     calculations: Sequence[Any] = (),
     max_words: int = 120,
     max_sentences: int = 3,
+    with_amounts: bool = True,
 ) -> str:
     """The extractive answer: calculations first, then the best passage sentences, then what to ask."""
     statements, asks = calculation_sentences(calculations, passages)
     parts: list[str] = list(statements)
     pool = sentences(passages)
+    if not statements and is_definition_question(question):
+        opening = _opening(pool, max_sentences, max_words)
+        if opening:
+            return " ".join([*opening, *asks])
     ranked = [(score, s) for score, s in rank(question, pool) if score > 0]
     budget = max_sentences - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
     budget = max(1, budget)
@@ -352,7 +361,7 @@ def compose(
                 continue
             # Once the calculator has given the figures, a passage sentence brings context, not
             # other figures (a brochure's table holds every year's and every age's amount).
-            if statements and s.amounts:
+            if (statements or not with_amounts) and s.amounts:
                 continue
             candidate = _with_marker(text, s.marker)
             if parts and _word_count(" ".join(parts + [candidate])) > max_words:
@@ -372,6 +381,30 @@ def compose(
     if _word_count(answer) > max_words + 40:
         answer = _truncate(answer, max_words, None) or answer
     return answer
+
+
+def is_definition_question(question: str) -> bool:
+    """A question that names a scheme and nothing else to know about it ("c koi la cip")."""
+    from assistant.scope import content_terms  # scope builds on this module
+
+    return bool(scheme_tokens(question)) and not set(content_terms(question)) - scheme_tokens(question)
+
+
+def _opening(pool: Sequence[Sentence], max_sentences: int, max_words: int, min_words: int = 6) -> list[str]:
+    """The first sentences of the first passage that has them: where a text says what a scheme is."""
+    for marker in sorted({s.marker for s in pool}):
+        chosen: list[str] = []
+        for s in sorted((s for s in pool if s.marker == marker), key=lambda s: s.position):
+            if s.item or len(_WORDS.findall(s.text)) < min_words or s.amounts:
+                continue
+            if chosen and _word_count(" ".join(chosen) + s.text) > max_words:
+                break
+            chosen.append(_with_marker(s.text, marker))
+            if len(chosen) >= max_sentences:
+                break
+        if len(chosen) >= 2:
+            return chosen
+    return []
 
 
 def _truncate(text: str, words: int, marker: int | None) -> str:

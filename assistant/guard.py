@@ -2,8 +2,8 @@
 
 Rules, sentence by sentence (the same code serves `ask` and the stream):
 
-1. Every euro figure (money.find_amounts, any format) equals a figure of a calculation
-   (Calculation.figures and results) or a number of a passage the answer cites. A figure found
+1. Every euro figure (money.find_amounts, any format) equals a calculation result or a figure of
+   its formula or notes (what the API returns), or a number of a passage the answer cites. A figure found
    in a passage given to the model but not cited yet is repaired by citing that passage in the
    sentence (the figure is then "quoted in a cited passage", as the contract asks).
 2. Every number followed by a unit (jours, mois, semaines, heures, ans, %) is found in a passage
@@ -103,10 +103,11 @@ class Evidence:
     ) -> Evidence:
         ev = cls()
         for c in calculations:
-            for figure in getattr(c, "figures", None) or []:
-                ev.calc_amounts.add(_key(figure))
-            for text in [getattr(c, "statement", ""), getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
+            # What the API returns of a calculation (result, formula, notes) vouches for a figure;
+            # a figure only in the statement must be quoted in a cited passage (CONTRACT.md).
+            for text in [getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
                 ev.calc_amounts.update(_key(v) for v in find_amounts(text or ""))
+            for text in [getattr(c, "statement", ""), getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
                 ev.other_numbers.update(_key(v) for v in find_numbers(text or ""))
             result = getattr(c, "result", None)
             if result is not None:
@@ -209,7 +210,7 @@ def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdic
         verdict.text = _insert_marker(verdict.text, holder)
         cited.add(holder)
         verdict.repairs.append(f"source [{holder}] ajoutée pour {format_eur(amount)}")
-    if not marks and not verdict.repairs:
+    if not marks and not verdict.repairs and not verdict.text.rstrip().endswith("?"):
         source = attribute(verdict.text, evidence)
         if source is not None:
             verdict.text = _insert_marker(verdict.text, source)

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.extractive import asks_amount, sentences
 from assistant.lexical import analyze
+from assistant.query import normalize
 from assistant.schemas import Passage
 from assistant.schemes import competent_body, detect_schemes, load_vocabulary
 from assistant.text import fold
@@ -65,8 +66,9 @@ def has_domain_word(text: str) -> bool:
 
 
 def content_terms(text: str) -> list[str]:
-    """The words that carry the topic: no stop words, neutral words, numbers, ordinals or regions."""
-    folded = fold(text)
+    """The words that carry the topic: no stop words, neutral words, numbers, ordinals or regions
+    (SMS forms rewritten first: "cb" is "combien")."""
+    folded = normalize(text)
     for pattern in _region_patterns():
         folded = pattern.sub(" ", folded)
     neutral = _neutral_tokens()
@@ -91,11 +93,15 @@ def assess_domain(
     passages: Sequence[Passage],
     conversation_in_domain: bool = False,
     min_coverage: float = 0.6,
+    states_situation: bool = False,
 ) -> DomainDecision:
     """Is the user's message about the assistant's domain? (judged on the message itself, so a
-    change of topic in a conversation is noticed)."""
+    change of topic in a conversation is noticed; a message that only states the user's situation
+    — "et si je suis pas qualifié ?" — continues a conversation in the domain)."""
     if has_domain_word(message):
         return DomainDecision(True, False, "domain-word")
+    if conversation_in_domain and states_situation:
+        return DomainDecision(True, False, "follow-up")
     terms = content_terms(message)
     if not terms:
         if conversation_in_domain:
@@ -106,6 +112,32 @@ def assess_domain(
     if coverage >= min_coverage:
         return DomainDecision(True, False, "retrieval", coverage)
     return DomainDecision(False, False, "off-domain", coverage)
+
+
+def asks_figure(question: str) -> bool:
+    """"Combien", "quel montant": the user wants a figure (not only "what do I get")."""
+    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
+
+    folded = normalize(question)
+    how_much = calculator_vocabulary().intents.get("how_much", [])
+    return any(p.search(folded) for p in how_much) or bool(re.search(r"\bmontants?\b|\btarifs?\b|\bbaremes?\b", folded))
+
+
+def _calculation_words(calculation: Any) -> set[str]:
+    texts = [getattr(calculation, "label", ""), getattr(calculation, "statement", ""), getattr(calculation, "formula", "")]
+    texts += list(getattr(calculation, "notes", None) or [])
+    return set(analyze(" ".join(t for t in texts if t)))
+
+
+def relevant_calculations(question: str, schemes: Sequence[str], calculations: Sequence[Any]) -> list[Any]:
+    """The calculations about what the question asks: when the question names a subject (its
+    words beyond scheme, situation and question words), a calculation whose texts never mention
+    it answers something else ("le bonus de démarrage" is not the monthly indemnity)."""
+    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
+    if not key:
+        return list(calculations)
+    kept = [c for c in calculations if len(key & _calculation_words(c)) / len(key) >= 0.5]
+    return kept
 
 
 def scheme_passages(passages: Sequence[Passage], schemes: Sequence[str]) -> list[Passage]:
@@ -131,17 +163,16 @@ def assess_support(
         return Support(True, "calculation")
     if any(getattr(c, "missing", None) for c in calculations):
         return Support(True, "missing-slot")
-    if calculations:
-        return Support(False, "calculator-has-no-figure")
     pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
+    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
+    coverage = max((len(key & set(s.tokens)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
+    if calculations:
+        # The calculator knows this figure is not in the sources.
+        return Support(False, "calculator-has-no-figure", coverage)
     if not pool:
         return Support(False, "no-figure-in-passages", 0.0)
-    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
-    if not key:
-        return Support(True, "figures-of-the-scheme", 1.0)
-    coverage = max(len(key & set(s.tokens)) / len(key) for s in pool)
     if coverage >= min_coverage:
-        return Support(True, "figure-in-passage", coverage)
+        return Support(True, "figure-in-passage" if key else "figures-of-the-scheme", coverage)
     return Support(False, "no-matching-figure", coverage)
 
 
