@@ -311,14 +311,24 @@ class Assistant:
         return {"request": request, "retry": retry or []}
 
     def _generate(self, model: BaseChatModel, inputs: dict) -> Iterator[str]:
-        """Text deltas; TimeoutError past settings.llm_timeout."""
-        chain = prompts.ANSWER_PROMPT | model | StrOutputParser()
+        """Text deltas; TimeoutError past settings.llm_timeout.
+
+        The parser is applied chunk by chunk, outside the streamed sequence: closing a stream whose
+        sequence ends with a parser waits for the model to finish, so a timed-out (or abandoned)
+        generation would keep the user and the generation slot waiting anyway.
+        """
+        chain = prompts.ANSWER_PROMPT | model
+        parse = StrOutputParser()
         with generation_slot(self.settings):
             started = time.monotonic()
-            for delta in chain.stream(inputs):
-                yield delta
-                if time.monotonic() - started > self.settings.llm_timeout:
-                    raise TimeoutError(f"génération interrompue après {self.settings.llm_timeout:.0f} s")
+            stream = chain.stream(inputs)
+            try:
+                for chunk in stream:
+                    yield parse.invoke(chunk)
+                    if time.monotonic() - started > self.settings.llm_timeout:
+                        raise TimeoutError(f"génération interrompue après {self.settings.llm_timeout:.0f} s")
+            finally:
+                stream.close()  # stops the model now
 
     @staticmethod
     def _clean(text: str) -> str:
