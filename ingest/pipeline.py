@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import inspect
 import json
 import logging
 import sys
@@ -116,7 +117,7 @@ def after_ingest(hook: AfterIngest) -> AfterIngest:
     return hook
 
 
-def _hooks() -> list[tuple[str, AfterIngest]]:
+def _hooks(settings: Settings) -> list[tuple[str, AfterIngest]]:
     hooks = [(getattr(h, "__name__", repr(h)), h) for h in AFTER_INGEST]
     try:
         from assistant import retrieval
@@ -125,7 +126,16 @@ def _hooks() -> list[tuple[str, AfterIngest]]:
         return hooks
     on_changed = getattr(retrieval, "on_index_changed", None)
     if callable(on_changed):
-        hooks.append(("assistant.retrieval.on_index_changed", lambda store, _report: on_changed(store)))
+        # A hook that takes the settings learns where this index's lexical side lives (tests
+        # ingest into temporary folders); a one-argument hook gets the store only.
+        try:
+            takes_settings = len(inspect.signature(on_changed).parameters) >= 2
+        except (TypeError, ValueError):
+            takes_settings = False
+        if takes_settings:
+            hooks.append(("assistant.retrieval.on_index_changed", lambda store, _report: on_changed(store, settings)))
+        else:
+            hooks.append(("assistant.retrieval.on_index_changed", lambda store, _report: on_changed(store)))
     return hooks
 
 
@@ -365,7 +375,7 @@ def run_ingest(
         report.documents = len(final)
         report.chunks = len(live)
 
-        for name, hook in _hooks():
+        for name, hook in _hooks(settings):
             try:
                 hook(store, report)
             except Exception as exc:
