@@ -148,7 +148,9 @@ def content_hash(path: Path, entry: SourceEntry, settings: Settings) -> str:
     h.update(json.dumps(entry.fingerprint(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
     h.update(f"\n{settings.chunk_max_chars}:{settings.chunk_min_chars}\n".encode())
     h.update(RULES_FILE.read_bytes())
-    h.update(path.read_bytes())
+    with path.open("rb") as fh:  # in blocks: an oversized file is refused later, never held in memory
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
     return h.hexdigest()
 
 
