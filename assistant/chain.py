@@ -27,7 +27,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from assistant import guard, prompts
-from assistant.calculator.money import find_amounts
+from assistant.calculator.money import find_amounts, find_numbers
 from assistant.config import Settings, get_settings
 from assistant.extractive import asks_amount, calculation_sentences, compose
 from assistant.followup import Standalone, resolve
@@ -224,14 +224,34 @@ class Assistant:
         except Exception as exc:  # no figure rather than a wrong one
             log.error("calculator failed: %s", exc)
             return []
-        kept = relevant_calculations(first, standalone.schemes, found)
+        kept = relevant_calculations(first, standalone.schemes, found, state["retrieved"])
         if len(kept) < len(found):
             log.info("calculations about another subject left out: %s", [c.name for c in found if c not in kept])
         return kept
 
     def _context(self, state: dict) -> list[Passage]:
+        """The passages shown (numbered): the question's scheme first, plus the source passage of
+        any calculation whose figures none of them quotes (so its statement can be cited)."""
         standalone: Standalone = state["standalone"]
-        return order_by_scheme(state["retrieved"], standalone.schemes)[: self.settings.prompt_passages]
+        context = order_by_scheme(state["retrieved"], standalone.schemes)[: self.settings.prompt_passages]
+        for calculation in state["calculations"]:
+            quoted = {round(a, 2) for a in find_amounts(getattr(calculation, "statement", "") or "")}
+            if not quoted or any(quoted <= _figures(p) for p in context):
+                continue
+            sources = set(getattr(calculation, "source_ids", []) or [])
+            try:
+                found = self._search_fn()(calculation.statement, k=3, schemes=standalone.schemes or None)
+            except Exception as exc:
+                log.warning("retrieval for a calculation's source failed: %s", exc)
+                continue
+            best = max(
+                (p for p in found if p.doc_id in sources and p.chunk_id not in {c.chunk_id for c in context}),
+                key=lambda p: len(quoted & _figures(p)),
+                default=None,
+            )
+            if best is not None and quoted & _figures(best):
+                context.append(best)
+        return context
 
     def _assess_support(self, state: dict) -> Support:
         standalone: Standalone = state["standalone"]
@@ -553,6 +573,10 @@ class Assistant:
         yield StreamEvent("citations", [c.model_dump() for c in response.citations])
         yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
         yield StreamEvent("done", response.model_dump())
+
+
+def _figures(passage: Passage) -> set:
+    return {round(v, 2) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
 
 
 def _already_said(sentence: str, shown: str) -> bool:

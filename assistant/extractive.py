@@ -23,7 +23,7 @@ from assistant.calculator.money import find_amounts, find_numbers
 from assistant.lexical import analyze
 from assistant.query import understand
 from assistant.schemas import Passage
-from assistant.schemes import load_vocabulary
+from assistant.schemes import detect_region, load_vocabulary
 from assistant.text import fold, normalize_spaces
 
 # Sentence ends: . ! ? … followed by a space and something that starts a sentence.
@@ -159,9 +159,33 @@ def asks_amount(question: str) -> bool:
     return bool({"amount", "total", "yearly"} & set(detect_intents(question)))
 
 
+# The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").
+_ELIDED_COUNT = re.compile(r"\bcombien\s+d'(?:heures?|annees?)\b")
+
+
 def asks_count(question: str) -> bool:
-    """The question asks for a duration or a number of days, months, hours."""
-    return bool(set(COUNT_INTENTS) & set(detect_intents(question))) or "combien de" in fold(question)
+    """The question asks for a duration or a number of days, months, hours (not money)."""
+    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
+
+    folded = fold(question)
+    count_words = calculator_vocabulary().intents.get("count_words", [])
+    return (
+        bool(set(COUNT_INTENTS) & set(detect_intents(question)))
+        or any(p.search(folded) for p in count_words)
+        or bool(_ELIDED_COUNT.search(folded))
+    )
+
+
+@lru_cache
+def _number_cues() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    cues = (load_vocabulary().raw.get("domain", {}) or {}).get("number_cues", []) or []
+    return tuple((re.compile(c["asks"]), re.compile(c["unit"])) for c in cues)
+
+
+def wanted_units(question: str) -> list[re.Pattern[str]]:
+    """What kind of number the question asks for (an age, hours, a delay...), from vocabulary.yaml."""
+    folded = fold(question)
+    return [unit for asks, unit in _number_cues() if asks.search(folded)]
 
 
 def scheme_tokens(question: str) -> set[str]:
@@ -177,12 +201,18 @@ def scheme_tokens(question: str) -> set[str]:
     return tokens
 
 
-def focus_terms(question: str, scheme_weight: float = 0.2) -> dict[str, float]:
-    """The question's weighted terms (typed 1, vocabulary expansions less), scheme names down-weighted."""
+def focus_terms(question: str, scheme_weight: float = 0.2, neutral_weight: float = 0.2) -> dict[str, float]:
+    """The question's weighted terms (typed 1, vocabulary expansions less), scheme names and
+    neutral words ("faire", "peux", "combien") down-weighted."""
+    from assistant.scope import neutral_tokens  # scope builds on this module
+
     terms = dict(understand(question).terms)
     for token in scheme_tokens(question):
         if token in terms:
             terms[token] *= scheme_weight
+    for token in neutral_tokens():
+        if token in terms:
+            terms[token] *= neutral_weight
     return terms
 
 
@@ -196,8 +226,11 @@ def rank(question: str, candidates: Sequence[Sentence]) -> list[tuple[float, Sen
     for s in candidates:
         df.update(set(s.tokens))
     avg = sum(len(s.tokens) for s in candidates) / n or 1.0
-    wants_amount = asks_amount(question)
+    wants_amount = asks_amount(question) and not asks_count(question)
     wants_count = asks_count(question)
+    units = wanted_units(question)
+    region = detect_region(question)
+    region_patterns = load_vocabulary().regions.get(region, []) if region else []
     scored = []
     for s in candidates:
         tf = Counter(s.tokens)
@@ -206,9 +239,14 @@ def rank(question: str, candidates: Sequence[Sentence]) -> list[tuple[float, Sen
         for term, weight in query.items():
             if tf[term]:
                 idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.25 + 0.75 * length / avg))
+                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.6 + 0.4 * length / avg))
         if score > 0:
+            folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
+                score *= 1.5
+            if units and any(u.search(folded) for u in units):
+                score *= 1.6
+            if region_patterns and any(p.search(folded) for p in region_patterns):
                 score *= 1.5
             score *= 1.0 + 0.15 / s.marker  # retrieval order as a tie-breaker
             if len(_WORDS.findall(s.text)) > 60:
@@ -351,10 +389,13 @@ def compose(
             if taken >= budget or score < 0.6 * best:
                 break
             if s.item:
-                # A lone list item means little: give the sentence that introduces the list.
+                # A lone list item means little: give the sentence that introduces the list; a
+                # short item without one is a table of contents entry.
                 intro = _intro_of(s, pool)
                 if intro is not None:
                     s = intro
+                elif _word_count(s.text) < 8:
+                    continue
             text = _with_items(s, pool)
             key = fold(text)[:80]
             if key in used_text:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from assistant.extractive import asks_amount, sentences
+from assistant.extractive import asks_amount, asks_count, sentences
 from assistant.lexical import analyze
 from assistant.query import normalize
 from assistant.schemas import Passage
@@ -51,7 +51,7 @@ def _core_patterns() -> tuple[re.Pattern[str], ...]:
 
 
 @lru_cache
-def _neutral_tokens() -> frozenset[str]:
+def neutral_tokens() -> frozenset[str]:
     return frozenset(t for word in _domain().get("neutral", []) for t in analyze(str(word)))
 
 
@@ -71,7 +71,7 @@ def content_terms(text: str) -> list[str]:
     folded = normalize(text)
     for pattern in _region_patterns():
         folded = pattern.sub(" ", folded)
-    neutral = _neutral_tokens()
+    neutral = neutral_tokens()
     return [t for t in analyze(folded) if t not in neutral and not t[:1].isdigit()]
 
 
@@ -129,14 +129,27 @@ def _calculation_words(calculation: Any) -> set[str]:
     return set(analyze(" ".join(t for t in texts if t)))
 
 
-def relevant_calculations(question: str, schemes: Sequence[str], calculations: Sequence[Any]) -> list[Any]:
-    """The calculations about what the question asks: when the question names a subject (its
-    words beyond scheme, situation and question words), a calculation whose texts never mention
-    it answers something else ("le bonus de démarrage" is not the monthly indemnity)."""
+def relevant_calculations(
+    question: str, schemes: Sequence[str], calculations: Sequence[Any], passages: Sequence[Passage]
+) -> list[Any]:
+    """The calculations about what the question asks. A computed result for the user's situation
+    stays. A calculation without result (general figures and a question, or "not in the sources")
+    is left out when it answers something else: a money table for a "combien d'heures" question,
+    or a subject the sources discuss that its texts never mention ("le bonus de démarrage" or "le
+    pécule de vacances" is not the monthly indemnity)."""
     key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
-    if not key:
-        return list(calculations)
-    kept = [c for c in calculations if len(key & _calculation_words(c)) / len(key) >= 0.5]
+    subject = bool(key & _passage_tokens(passages))
+    kept = []
+    for c in calculations:
+        if getattr(c, "result", None) is not None:
+            kept.append(c)
+            continue
+        money = (getattr(c, "unit", "EUR") or "EUR").upper().startswith("EUR")
+        if money and asks_count(question):
+            continue
+        if subject and not key & _calculation_words(c):
+            continue
+        kept.append(c)
     return kept
 
 
@@ -157,7 +170,7 @@ def assess_support(
     min_coverage: float = 0.5,
 ) -> Support:
     """Do the sources hold the amount asked for? (other questions are left to the answer itself)."""
-    if not asks_amount(question):
+    if not asks_amount(question) or asks_count(question):
         return Support(True, "not-an-amount")
     if any(getattr(c, "result", None) is not None for c in calculations):
         return Support(True, "calculation")
