@@ -179,8 +179,17 @@ def assistant_server(port: int, env: Mapping[str, str], workers: int = 1, log_pa
     """`assistant serve` on 127.0.0.1:port with ``env`` (ASSISTANT_* settings); started and ready."""
     server = Server("assistant", assistant_command("serve", "--host", HOST, "--port", str(port), "--workers", str(workers)),
                     env=env, log_path=log_path).start()
+    ready: set[int] = set()
+
+    def all_ready() -> bool:
+        # Each worker loads on its own: a new connection per poll lets the kernel reach every one.
+        health = httpx.get(f"http://{HOST}:{port}/api/health", timeout=5.0).json()
+        if health.get("ready"):
+            ready.add(int(health.get("worker") or 0))
+        return len(ready) >= workers
+
     try:
-        server.wait_http(f"http://{HOST}:{port}/api/health", timeout=ready_timeout, accept=lambda r: r.json()["ready"])
+        server.wait_until(all_ready, ready_timeout, f"{workers} ready worker(s) on port {port}")
     except Exception:
         server.stop()
         raise
