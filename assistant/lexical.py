@@ -142,8 +142,13 @@ class BM25Index:
         metadata: Mapping[str, Mapping[str, Any]] | None = None,
         fingerprint_: str | None = None,
         analyzer: FrenchAnalyzer | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> BM25Index:
-        """chunks: (chunk_id, text) pairs, text as stored (with its "title — section" prefix)."""
+        """chunks: (chunk_id, text) pairs, text as stored (with its "title — section" prefix).
+
+        ``fields``: more text indexed with a chunk but not part of it (e.g. the name of the
+        scheme its document is about, which the brochure's own pages seldom repeat).
+        """
         analyzer = analyzer or get_analyzer()
         chunks = sorted(chunks)
         ids = [c for c, _ in chunks]
@@ -152,7 +157,13 @@ class BM25Index:
         model = None
         if chunks:
             model = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
-            model.index([analyzer.tokens(t) or [""] for _, t in chunks], show_progress=False)
+            fields = fields or {}
+            # A field's words count once: a passage of two schemes is not twice about their shared word.
+            corpus = [
+                (analyzer.tokens(t) + list(dict.fromkeys(analyzer.tokens(fields.get(i, ""))))) or [""]
+                for i, t in chunks
+            ]
+            model.index(corpus, show_progress=False)
         metadata = metadata or {}
         return cls(
             ids=ids,

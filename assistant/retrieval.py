@@ -34,6 +34,7 @@ from assistant.fusion import prefer, rrf, scheme_match
 from assistant.lexical import BM25Index
 from assistant.query import Query, understand
 from assistant.schemas import Passage
+from assistant.schemes import load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +50,20 @@ def manifest_fingerprint(records: dict[str, Any]) -> str:
 def build_lexical(store: Any) -> BM25Index:
     """BM25 over the store's live passages, labelled with the manifest it reflects.
 
+    Each passage is indexed with the names of its schemes (vocabulary.yaml labels): the IFAPME
+    brochure's amounts page never says "IFAPME", yet "ifapme combien" should find it.
     The manifest is read before the passages: if an ingest commits in between, the label is the
     older manifest, so the next search sees a mismatch and rebuilds (never a stale index that
     claims to be current).
     """
     records = store.records()
     chunks = store.live_chunks()
+    labels = load_vocabulary().labels
     return BM25Index.build(
         [(h.chunk_id, h.text) for h in chunks],
         metadata={h.chunk_id: h.metadata for h in chunks},
         fingerprint_=manifest_fingerprint(records),
+        fields={h.chunk_id: " ; ".join(labels.get(s, s) for s in chunk_schemes(h.metadata)) for h in chunks},
     )
 
 

@@ -122,3 +122,11 @@ def test_fingerprint_tracks_ids_and_texts() -> None:
 def test_duplicate_ids_rejected() -> None:
     with pytest.raises(ValueError):
         BM25Index.build([("a", "x"), ("a", "y")])
+
+
+def test_fields_are_indexed_once_but_not_part_of_the_text() -> None:
+    chunks = [("a", "Montants bruts des allocations de stage"), ("b", "Montants de la CIP")]
+    index = BM25Index.build(chunks, fields={"a": "convention de stage IFAPME ; IFAPME"})
+    assert index.search(analyze("ifapme montants"), k=2)[0][0] == "a"
+    assert index.texts["a"] == "Montants bruts des allocations de stage"
+    assert index.search(analyze("ifapme"), k=2) == [("a", pytest.approx(index.search(analyze("ifapme"), k=1)[0][1]))]
