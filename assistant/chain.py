@@ -29,7 +29,7 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from assistant import guard, prompts
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.config import Settings, get_settings
-from assistant.extractive import asks_amount, calculation_sentences, compose
+from assistant.extractive import asks_amount, asks_count, calculation_sentences, compose
 from assistant.followup import Standalone, resolve
 from assistant.injection import without_instructions
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
@@ -371,8 +371,16 @@ class Assistant:
             count += words
         return "".join(kept).strip()
 
+    def _no_figure_note(self, text: str, prep: Prepared) -> str:
+        """"Combien ?" answered without any number: say plainly that the sources give none."""
+        question = prep.standalone.message
+        if asks_figure(question) and not asks_count(question) and not find_amounts(text):
+            return " " + prompts.NO_FIGURE
+        return ""
+
     def _with_asks(self, text: str, prep: Prepared) -> str:
         """The calculator's question for a missing detail ends the answer (rule 6 of the prompt)."""
+        text = text.rstrip() + self._no_figure_note(text, prep)
         missing = [a for a in prep.asks if fold(a).rstrip(" ?") not in fold(text)]
         return f"{text.rstrip()} {' '.join(missing)}".strip() if missing else text
 
@@ -402,7 +410,7 @@ class Assistant:
             log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
             retry = [AIMessage(content=text), HumanMessage(content=prompts.correction_request(problems, len(prep.context)))]
         notes.append("réponse de secours (extractive)")
-        return Draft(self._safe_extractive(prep), fallback=True, guard=notes)
+        return Draft(self._with_asks(self._safe_extractive(prep), prep), fallback=True, guard=notes)
 
     def _safe_extractive(self, prep: Prepared) -> str:
         """The extractive answer, with any sentence the guard would not pass left out."""
@@ -453,7 +461,7 @@ class Assistant:
             model = self._answer_model(lambda: extractive)
         except ModelUnavailable as exc:
             log.warning("model unavailable (%s): extractive answer", exc)
-            return Draft(extractive, fallback=True, guard=[f"modèle indisponible : {exc}"])
+            return Draft(self._with_asks(extractive, prep), fallback=True, guard=[f"modèle indisponible : {exc}"])
         if model is None:
             return Draft(self._with_asks(extractive, prep))
         return self.model_answer(prep, model)

@@ -155,8 +155,18 @@ def sentences(passages: Sequence[Passage]) -> list[Sentence]:
 
 
 def asks_amount(question: str) -> bool:
-    """The question asks for a sum of money (the calculator's intent vocabulary decides)."""
-    return bool({"amount", "total", "yearly"} & set(detect_intents(question)))
+    """The question asks for a sum of money: the calculator's intent vocabulary, with a word of
+    money in it ("combien" alone may count hours or what something "compte" for)."""
+    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
+
+    intents = set(detect_intents(question))
+    if intents & {"total", "yearly"}:
+        return True
+    if "amount" not in intents:
+        return False
+    folded = fold(question)
+    money = calculator_vocabulary().intents.get("amount", [])
+    return any(p.search(folded) for p in money) or bool(re.search(r"€|\beuros?\b", folded))
 
 
 # The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").

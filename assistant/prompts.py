@@ -84,7 +84,7 @@ NOT_IN_SOURCES = "Les documents dont je dispose ne donnent pas {what}{scheme}."
 NOT_IN_SOURCES_WHAT_AMOUNT = "ce montant"
 NOT_IN_SOURCES_WHAT = "cette information"
 ASK_BODY = "Pour une réponse fiable, adressez-vous à {bodies}."
-GENERAL_INFO = "Ce qu'ils disent à ce sujet : {text}"
+NO_FIGURE = "Les documents dont je dispose ne donnent pas de chiffre précis à ce sujet."
 ASK_PREFIX = "Pour vous donner le montant exact : "
 
 

@@ -170,18 +170,18 @@ def assess_support(
     min_coverage: float = 0.5,
 ) -> Support:
     """Do the sources hold the amount asked for? (other questions are left to the answer itself)."""
-    if not asks_amount(question) or asks_count(question):
-        return Support(True, "not-an-amount")
     if any(getattr(c, "result", None) is not None for c in calculations):
         return Support(True, "calculation")
     if any(getattr(c, "missing", None) for c in calculations):
         return Support(True, "missing-slot")
+    if calculations and (asks_figure(question) or asks_amount(question)) and not asks_count(question):
+        # The calculator knows this figure is not in the sources.
+        return Support(False, "calculator-has-no-figure")
+    if not asks_amount(question) or asks_count(question):
+        return Support(True, "not-an-amount")
     pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
     key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
     coverage = max((len(key & set(s.tokens)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
-    if calculations:
-        # The calculator knows this figure is not in the sources.
-        return Support(False, "calculator-has-no-figure", coverage)
     if not pool:
         return Support(False, "no-figure-in-passages", 0.0)
     if coverage >= min_coverage:
