@@ -32,5 +32,5 @@ RUN mkdir /data && chown assistant /data
 USER assistant
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/api/health').status==200 else 1)"
+  CMD python -c "import json,sys,urllib.request; h=json.load(urllib.request.urlopen('http://127.0.0.1:8000/api/health')); sys.exit(0 if h.get('ready') and h.get('status') == 'ok' else 1)"
 CMD ["sh", "-c", "assistant ingest && assistant serve"]
