@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     # --- index -----------------------------------------------------------------------------
     chroma_host: str | None = None
     chroma_port: int = 8001
+    chroma_timeout: float = 30.0  # seconds for one request to a Chroma server
     chroma_path: Path | None = None  # default: data_dir / "chroma"
     collection: str = "brochures"
     chunk_max_chars: int = 1200

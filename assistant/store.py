@@ -75,14 +75,20 @@ def chroma_settings() -> Any:
 def make_client(settings: Settings) -> Any:
     """Embedded client by default; an HTTP client when ASSISTANT_CHROMA_HOST is set."""
     import chromadb
+    import httpx
 
     if settings.chroma_host:
         try:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings())
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings())
         except Exception as exc:
             raise StoreError(
                 f"Chroma server {settings.chroma_host}:{settings.chroma_port} unreachable: {exc}"
             ) from exc
+        # chromadb's HTTP session has no timeout: a frozen server would hang every request.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if session is not None:
+            session.timeout = httpx.Timeout(settings.chroma_timeout)
+        return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
 

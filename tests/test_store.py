@@ -109,3 +109,23 @@ def test_passage_from_hit_reads_the_chunk_metadata() -> None:
         "ifapme", 2, ["ifapme", "cip"], "https://www.ifapme.be", 0.81, ["dense"])
     bare = passage_from_hit(Hit("d:1", "t", {"doc_id": "d", "page": 0, "schemes": "", "url": ""}, 0.1))
     assert bare.page is None and bare.schemes == [] and bare.url is None
+
+
+def test_chroma_server_client_gets_a_request_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """chromadb's HTTP session has no timeout; a frozen server must not hang requests forever."""
+    import chromadb
+    import httpx
+
+    from assistant.config import Settings
+
+    class FakeServer:
+        def __init__(self) -> None:
+            self._session = httpx.Client(timeout=None)
+
+    class FakeHttpClient:
+        def __init__(self, **kwargs: object) -> None:
+            self._server = FakeServer()
+
+    monkeypatch.setattr(chromadb, "HttpClient", FakeHttpClient)
+    client = make_client(Settings(chroma_host="127.0.0.1", chroma_port=1, chroma_timeout=7.5))
+    assert client._server._session.timeout.read == 7.5
