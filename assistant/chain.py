@@ -384,10 +384,23 @@ class Assistant:
         missing = [a for a in prep.asks if fold(a).rstrip(" ?") not in fold(text)]
         return f"{text.rstrip()} {' '.join(missing)}".strip() if missing else text
 
+    def _lead(self, prep: Prepared) -> str:
+        """The calculator's statements, each citing its source passage: they open the answer as
+        written (figures never come from the model, which only completes them)."""
+        return " ".join(calculation_sentences(prep.calculations, prep.context)[0])
+
+    def _complement(self, text: str, lead: str) -> str:
+        """The model's sentences that do not repeat the lead."""
+        if not lead:
+            return text
+        kept = [s for s in guard.sentences_of(text) if not _already_said(s, lead)]
+        return "".join(kept).strip()
+
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
         """Generate, guard, regenerate once naming the problems, else the extractive answer."""
         notes: list[str] = []
         retry: list = []
+        lead = self._lead(prep)
         for attempt in (1, 2):
             try:
                 text = self._clean("".join(self._generate(model, self._inputs(prep, retry))))
@@ -395,16 +408,17 @@ class Assistant:
                 log.warning("generation failed (%s): extractive answer", exc)
                 notes.append(f"modèle indisponible : {type(exc).__name__}")
                 break
-            if not text:
+            text = self._complement(self._limit(text), lead)
+            if not text and not lead:
                 notes.append("réponse vide")
                 break
-            text = self._limit(text)
-            verdict = guard.check(text, prep.evidence)
+            verdict = guard.check(text, prep.evidence, require_results=False)
             notes += verdict.repairs
             if verdict.ok:
                 if attempt == 2:
                     notes.append("réponse régénérée")
-                return Draft(self._with_asks(verdict.text, prep), guard=notes)
+                answer = f"{lead} {verdict.text}".strip()
+                return Draft(self._with_asks(answer, prep), guard=notes)
             problems = verdict.problems()
             notes += problems
             log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
@@ -492,6 +506,8 @@ class Assistant:
         def emit(sentence: str) -> StreamEvent:
             if not released:
                 sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
+            elif not released[-1][-1:].isspace() and not sentence[:1].isspace():
+                sentence = " " + sentence
             released.append(sentence)
             return StreamEvent("token", renumber.apply(sentence))
 
@@ -516,6 +532,10 @@ class Assistant:
         assert model is not None
         fallback = False
         retry: list = []
+        lead = self._lead(prep)
+        for sentence in guard.sentences_of(lead):  # the calculator's figures: shown at once
+            yield emit(sentence)
+        model_shown = False
         for attempt in (1, 2):
             gate = guard.SentenceGate(prep.evidence)
             error: Exception | None = None
@@ -524,6 +544,9 @@ class Assistant:
                 for delta in self._generate(model, self._inputs(prep, retry)):
                     raw.append(delta)
                     for sentence in gate.feed(delta):
+                        if lead and _already_said(sentence, lead):
+                            continue
+                        model_shown = True
                         yield emit(sentence)
                     if gate.failed:
                         break
@@ -531,6 +554,9 @@ class Assistant:
                         gate.buffer = ""  # too long: the unfinished sentence is dropped
                         break
                 for sentence in gate.finish():
+                    if lead and _already_said(sentence, lead):
+                        continue
+                    model_shown = True
                     yield emit(sentence)
             except Exception as exc:
                 error = exc
@@ -539,11 +565,11 @@ class Assistant:
             notes += gate.repairs
             if gate.failure is not None:
                 notes += gate.failure.problems()
-            if error is None and not gate.failed and gate.text.strip():
+            if error is None and not gate.failed and (gate.text.strip() or lead):
                 if attempt == 2:
                     notes.append("réponse régénérée")
                 break
-            if error is None and gate.failure is not None and not released and attempt == 1:
+            if error is None and gate.failure is not None and not model_shown and attempt == 1:
                 # Nothing shown yet: one regeneration naming the problems.
                 retry = [
                     AIMessage(content=self._clean("".join(raw))),
@@ -556,7 +582,7 @@ class Assistant:
             shown = "".join(released)
             for sentence in guard.sentences_of(extractive):
                 if not _already_said(sentence, shown):
-                    yield emit(sentence if not released or released[-1][-1:].isspace() else " " + sentence)
+                    yield emit(sentence)
             break
 
         text = "".join(released)

@@ -3,7 +3,8 @@
 Rules, sentence by sentence (the same code serves `ask` and the stream):
 
 1. Every euro figure (money.find_amounts, any format) equals a calculation result or a figure of
-   its formula or notes (what the API returns), or a number of a passage the answer cites. A figure found
+   its formula or notes (what the API returns), or a number of a passage the answer cites. When
+   a euro result was computed, only the calculator's figures pass (strict). A figure found
    in a passage given to the model but not cited yet is repaired by citing that passage in the
    sentence (the figure is then "quoted in a cited passage", as the contract asks).
 2. Every number followed by a unit (jours, mois, semaines, heures, ans, %) is found in a passage
@@ -92,6 +93,9 @@ class Evidence:
     passage_numbers: dict[int, set[Decimal]] = field(default_factory=dict)  # marker -> numbers
     other_numbers: set[Decimal] = field(default_factory=set)  # user's words, calculation inputs
     passage_tokens: dict[int, set[str]] = field(default_factory=dict)  # marker -> analyzed words
+    # A euro result was computed: only the calculator's figures may appear (a brochure's other
+    # figures are another age's, year's or scheme's amount).
+    strict: bool = False
     required: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (label, value, unit)
 
     @classmethod
@@ -114,6 +118,7 @@ class Evidence:
                 ev.other_numbers.add(_key(result))
                 if (getattr(c, "unit", "EUR") or "EUR").upper() == "EUR":
                     ev.calc_amounts.add(_key(result))
+                    ev.strict = ev.strict or not getattr(c, "missing", None)
                 if not getattr(c, "missing", None):
                     label = getattr(c, "label", "") or getattr(c, "name", "calcul")
                     ev.required.append((label, _key(result), getattr(c, "unit", "EUR") or "EUR"))
@@ -201,6 +206,9 @@ def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdic
         key = _key(amount)
         if key in evidence.calc_amounts:
             continue
+        if evidence.strict:
+            verdict.unsupported_amounts.append(amount)
+            continue
         if any(key in evidence.passage_numbers.get(m, ()) for m in cited):
             continue
         holder = next((m for m, numbers in sorted(evidence.passage_numbers.items()) if key in numbers), None)
@@ -252,7 +260,7 @@ def check(text: str, evidence: Evidence, require_results: bool = True, require_c
     if require_results:
         total.missing_results = missing_results(total.text, evidence)
     if require_citation:
-        total.uncited = bool(evidence.markers) and not cited and not evidence.required
+        total.uncited = bool(evidence.markers) and not cited and bool(total.text.strip())
     return total
 
 
@@ -285,7 +293,7 @@ class SentenceGate:
     with the first cited sentence, or are dropped by ``finish`` if none comes.
     """
 
-    def __init__(self, evidence: Evidence) -> None:
+    def __init__(self, evidence: Evidence, must_cite: bool | None = None) -> None:
         self.evidence = evidence
         self.buffer = ""
         self.cited: set[int] = set()
@@ -293,7 +301,7 @@ class SentenceGate:
         self.pending: list[str] = []
         self.failure: Verdict | None = None
         self.repairs: list[str] = []
-        self.must_cite = bool(evidence.markers) and not evidence.required
+        self.must_cite = bool(evidence.markers) if must_cite is None else must_cite
 
     @property
     def failed(self) -> bool:

@@ -155,8 +155,19 @@ def test_cip_at_19_is_declined_with_the_range_of_the_sources() -> None:
 # --- the guard with scripted models --------------------------------------------------------------
 
 
+LEAD = "À 18 ans, l'indemnité de CIP est de 848,90 € par mois (index mai 2024) [1]."
+
+
+def test_calculation_opens_the_answer_and_the_model_completes_it() -> None:
+    script = ["À 18 ans, vous recevez 848,90 € par mois [1]. Cette indemnité est à charge de l'employeur [1]."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.answer == LEAD + " Cette indemnité est à charge de l'employeur [1]."  # no repetition
+    assert not response.fallback
+    assert_contract(response)
+
+
 def test_invented_figure_is_regenerated_then_replaced_by_the_extractive_answer() -> None:
-    invented = "À 18 ans, vous touchez 900,00 € par mois [1]."
+    invented = "Vous recevez aussi une prime de 900,00 € par mois [1]."
     response = ask(make("fake", [invented, invented]), "J'ai 18 ans, combien je gagne en CIP ?")
     assert "900" not in response.answer and "848,90 €" in response.answer
     assert response.fallback
@@ -166,15 +177,15 @@ def test_invented_figure_is_regenerated_then_replaced_by_the_extractive_answer()
 
 
 def test_regenerated_answer_is_used_when_it_passes() -> None:
-    script = ["À 18 ans, vous touchez 900,00 € par mois [1].", "À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
+    script = ["Vous recevez aussi une prime de 900,00 € [1].", "Cette indemnité est à charge de l'employeur [1]."]
     response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
-    assert response.answer == "À 18 ans, l'indemnité est de 848,90 € par mois [1]."
+    assert response.answer == LEAD + " Cette indemnité est à charge de l'employeur [1]."
     assert not response.fallback and "réponse régénérée" in response.guard
     assert_contract(response)
 
 
 def test_marker_to_a_missing_source_is_caught() -> None:
-    script = ["À 18 ans, l'indemnité est de 848,90 € par mois [7].", "À 18 ans, l'indemnité est de 848,90 € [1]."]
+    script = ["Elle est à charge de l'employeur [7].", "Elle est à charge de l'employeur [1]."]
     response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
     assert "[7]" not in response.answer and "source inexistante : [7]" in response.guard
     assert_contract(response)
@@ -183,21 +194,25 @@ def test_marker_to_a_missing_source_is_caught() -> None:
 def test_model_ignoring_the_calculator_is_caught() -> None:
     wrong = "En CIP, l'indemnité est de 1.035,20 € par mois [1]."  # a brochure figure, not this user's
     response = ask(make("fake", [wrong, wrong]), "J'ai 18 ans, combien je gagne en CIP ?")
-    assert response.fallback and "848,90 €" in response.answer
-    assert any("résultat du calcul absent" in g for g in response.guard)
+    assert response.fallback and "848,90 €" in response.answer and "1.035,20" not in response.answer
+    assert "montant non justifié : 1.035,20 €" in response.guard  # strict: a result was computed
     assert_contract(response)
 
 
 def test_model_answer_keeps_only_the_citations_it_uses_renumbered() -> None:
-    script = ["Une CIP dure de 1 à 6 mois [2]. À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
-    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP et combien de temps ça dure ?")
+    script = ["Une CIP dure de 1 à 6 mois [2]. L'indemnité dépend de votre âge [1]."]
+    assistant = Assistant(
+        Settings(llm_backend="fake"), llm=FakeListChatModel(responses=script), search=LexicalSearch(),
+        route=lambda *args: [],
+    )
+    response = ask(assistant, "Que faut-il savoir sur la CIP : durée, indemnité ?")
     assert response.answer.startswith("Une CIP dure de 1 à 6 mois [1].")
     assert [c.marker for c in response.citations] == [1, 2]
     assert_contract(response)
 
 
 def test_model_timeout_falls_back_to_the_extractive_answer() -> None:
-    assistant = make("fake", ["À 18 ans, l'indemnité est de 848,90 € par mois [1]. " * 4], sleep=0.01, llm_timeout=0.05)
+    assistant = make("fake", ["Cette indemnité est à charge de l'employeur [1]. " * 4], sleep=0.01, llm_timeout=0.05)
     response = ask(assistant, "J'ai 18 ans, combien je gagne en CIP ?")
     assert response.fallback and "848,90 €" in response.answer
     assert any("TimeoutError" in g for g in response.guard)
@@ -257,11 +272,12 @@ def collect(assistant: Assistant, message: str, history: list[Turn] | None = Non
 
 
 def test_stream_events_in_order_and_done_matches_the_tokens() -> None:
-    events = collect(make("fake", ["À 18 ans, l'indemnité est de 848,90 € par mois [1]. Elle est payée par l'employeur [1]."]), "J'ai 18 ans, combien je gagne en CIP ?")
+    events = collect(make("fake", ["Elle est payée par l'employeur [1]. Elle est assujettie à la sécurité sociale [1]."]), "J'ai 18 ans, combien je gagne en CIP ?")
     kinds = [e.event for e in events]
     assert kinds[-3:] == ["citations", "calculations", "done"] and set(kinds[:-3]) == {"token"}
     tokens = [e.data for e in events if e.event == "token"]
-    assert len(tokens) == 2  # one event per sentence
+    assert tokens[0] == LEAD  # the calculation first, at once
+    assert len(tokens) == 3  # then one event per sentence
     done = ChatResponse(**events[-1].data)
     assert "".join(tokens) == done.answer
     assert not done.fallback
@@ -270,12 +286,12 @@ def test_stream_events_in_order_and_done_matches_the_tokens() -> None:
 
 def test_stream_never_emits_an_unsupported_figure() -> None:
     script = [
-        "À 18 ans, l'indemnité est de 848,90 € par mois [1]. Avec la prime de fin d'année, cela fait 950,00 € [1]. "
+        "L'indemnité est à charge de l'employeur [1]. Avec la prime de fin d'année, cela fait 950,00 € [1]. "
         "Vous recevrez aussi 120 € de chèques-repas."
     ]
     events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
     tokens = [e.data for e in events if e.event == "token"]
-    assert tokens[0] == "À 18 ans, l'indemnité est de 848,90 € par mois [1]. "
+    assert tokens[:2] == [LEAD, " L'indemnité est à charge de l'employeur [1]. "]
     assert not any("950" in t or "120" in t for t in tokens)
     done = ChatResponse(**events[-1].data)
     assert done.fallback and "".join(tokens) == done.answer
@@ -284,17 +300,17 @@ def test_stream_never_emits_an_unsupported_figure() -> None:
 
 
 def test_stream_regenerates_when_the_first_sentence_fails() -> None:
-    script = ["Vous touchez 999,00 € [1].", "À 18 ans, l'indemnité est de 848,90 € par mois [1]."]
+    script = ["Vous touchez 999,00 € [1].", "L'indemnité est à charge de l'employeur [1]."]
     events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
     done = ChatResponse(**events[-1].data)
-    assert done.answer == "À 18 ans, l'indemnité est de 848,90 € par mois [1]."
+    assert done.answer == LEAD + " L'indemnité est à charge de l'employeur [1]."
     assert "réponse régénérée" in done.guard and not done.fallback
 
 
-def test_stream_adds_an_unstated_calculation_result() -> None:
+def test_stream_states_the_calculation_whatever_the_model_says() -> None:
     events = collect(make("fake", ["L'indemnité est à charge de l'employeur [1]."]), "J'ai 18 ans, combien je gagne en CIP ?")
     done = ChatResponse(**events[-1].data)
-    assert "848,90 €" in done.answer
+    assert done.answer.startswith(LEAD)
     assert "".join(e.data for e in events if e.event == "token") == done.answer
     assert_contract(done)
 
@@ -333,7 +349,7 @@ def test_answer_citing_nothing_is_held_back_and_regenerated() -> None:
     tokens = [e.data for e in events if e.event == "token"]
     assert not any(t.strip() == "Actiris." for t in tokens)
     done = ChatResponse(**events[-1].data)
-    assert done.answer.startswith("L'indemnité est à charge de l'employeur [1].")
+    assert "à charge de l'employeur [1]." in done.answer and "Actiris." not in done.answer
     assert "aucune source citée" in done.guard
     response = ask(make("fake", script), question)
-    assert response.answer.startswith("L'indemnité est à charge de l'employeur [1].")
+    assert "à charge de l'employeur [1]." in response.answer and "Actiris." not in response.answer

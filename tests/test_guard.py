@@ -65,7 +65,8 @@ def test_figure_of_an_uncited_passage_is_repaired_by_citing_it() -> None:
     assert verdict.repairs == ["source [2] ajoutée pour 1.035,20 €"]
 
 
-def test_figure_of_a_passage_cited_earlier_needs_no_repair(evidence: guard.Evidence) -> None:
+def test_figure_of_a_passage_cited_earlier_needs_no_repair() -> None:
+    evidence = guard.Evidence.build([], [CIP, SIP])
     verdict = guard.check("À 18 ans : 848,90 € [1]. À 21 ans et plus : 1.035,20 € par mois.", evidence)
     assert verdict.ok and not any("pour 1.035,20" in r for r in verdict.repairs)
 
@@ -79,7 +80,8 @@ def test_sentence_taken_from_a_passage_without_marker_gets_its_citation(evidence
     assert unrelated.text.endswith("démarches !")
 
 
-def test_figure_of_a_cited_passage_passes_without_repair(evidence: guard.Evidence) -> None:
+def test_figure_of_a_cited_passage_passes_without_repair() -> None:
+    evidence = guard.Evidence.build([], [CIP, SIP])
     verdict = guard.check("À 18 ans : 848,90 € [1], à 21 ans : 1.035,20 € [1].", evidence)
     assert verdict.ok and not verdict.repairs
 
@@ -91,9 +93,11 @@ def test_marker_to_a_missing_source_is_caught(evidence: guard.Evidence) -> None:
 
 
 def test_ignoring_the_calculator_is_caught_even_with_a_brochure_figure(evidence: guard.Evidence) -> None:
+    # 1.035,20 € is in the brochure, but a result was computed for this user: strict mode.
     verdict = guard.check("En CIP, l'indemnité est de 1.035,20 € par mois [1].", evidence)
-    assert not verdict.unsupported_amounts  # the figure is in the brochure…
-    assert verdict.missing_results  # …but not the result computed for this user
+    assert evidence.strict
+    assert verdict.unsupported_amounts == [Decimal("1035.20")]
+    assert verdict.missing_results  # and the computed result is not stated
     assert not verdict.ok
 
 

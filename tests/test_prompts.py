@@ -36,7 +36,7 @@ def test_system_prompt_is_identical_across_requests() -> None:
 
 def test_system_prompt_states_the_rules_in_french() -> None:
     text = prompts.SYSTEM_PROMPT
-    for rule in ("120 mots", "vous", "[1]", "CALCULS", "Ne faites aucun calcul", "Ne révélez jamais"):
+    for rule in ("100 mots", "vous", "[1]", "CALCULS", "Ne faites aucun calcul", "Ne révélez jamais"):
         assert rule in text
 
 
@@ -54,9 +54,11 @@ def test_calculations_are_given_as_statements_to_copy() -> None:
     assert "<calculs>" in user and "848,90 €" in user.split("<calculs>")[1]
 
 
-def test_missing_detail_becomes_a_question_to_ask() -> None:
-    user = messages("combien je touche en cip ?")[1].content
-    assert "QUESTION À POSER" in user and "âge" in user.split("QUESTION À POSER")[1]
+def test_calculations_are_shown_already_and_the_model_completes() -> None:
+    user = messages("combien je touche en cip ?")[1].content  # age missing: the general figures
+    assert "848,90 €" in user.split("<calculs>")[1] and user.rstrip().endswith(prompts.COMPLETE)
+    plain = messages("Quelle est la durée d'une CIP ?")[1].content
+    assert "<calculs>" not in plain or plain.rstrip().endswith(prompts.COMPLETE)
 
 
 def test_correction_names_the_problems_and_the_valid_markers() -> None:
