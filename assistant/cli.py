@@ -56,17 +56,22 @@ def search(
     question: str,
     k: Annotated[int, typer.Option("--k", help="How many passages.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid (default), dense or bm25.")] = "hybrid",
 ) -> None:
     """Ranked passages for a question: doc_id, chunk_id, score, section, page, text."""
+    from assistant.retrieval import MODES
     from assistant.retrieval import search as do_search
 
-    passages = do_search(question, k=k)
+    if mode not in MODES:
+        raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
+    passages = do_search(question, k=k, mode=mode)
     if as_json:
         typer.echo(json.dumps([p.model_dump() for p in passages], ensure_ascii=False, indent=2))
         return
     for rank, p in enumerate(passages, 1):
         page = f" p.{p.page}" if p.page else ""
-        typer.secho(f"{rank}. [{p.score:.3f}] {p.doc_id}{page} — {p.section} ({'+'.join(p.retrievers)})", bold=True)
+        schemes = f" [{','.join(p.schemes)}]" if p.schemes else ""
+        typer.secho(f"{rank}. [{p.score:.3f}] {p.doc_id}{page}{schemes} — {p.section} ({'+'.join(p.retrievers)})", bold=True)
         typer.echo(f"   {p.chunk_id}\n   {p.text[:300].replace(chr(10), ' ')}\n")
 
 
