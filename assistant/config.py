@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = 16
     embedding_threads: int = 0  # 0 = torch default (all cores)
     query_cache_size: int = 512
+    embedding_query_int8: bool = False  # questions through an int8 copy of the model (passages stay float)
     # A file name inside model_dir or a path to any GGUF file.
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     llm_backend: Literal["llamacpp", "openai", "extractive", "fake"] = "llamacpp"
@@ -80,6 +81,8 @@ class Settings(BaseSettings):
     followup_rewrite: bool = True  # let the model rewrite follow-ups (checked; rules otherwise)
     prompt_passages: int = 4  # passages shown to the model
     prompt_passage_chars: int = 600  # per passage: its best sentences (small prompt = fast on CPU)
+    prompt_sentences: int = 6  # the model sees the best sentences over the passages, this many at most
+    prompt_chars: int = 1500  # and at most this many characters of them
     answer_max_words: int = 120
     scope_min_coverage: float = 0.6  # off-domain when fewer of the question's words occur in the passages
     support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share
