@@ -326,7 +326,11 @@ class Assistant:
 
     def _inputs(self, prep: Prepared, retry: list | None = None) -> dict:
         request = prompts.answer_request(
-            prep.standalone.question, prep.context, prep.calculations, self.settings.prompt_passage_chars
+            prep.standalone.question,
+            prep.context,
+            prep.calculations,
+            self.settings.prompt_chars,
+            self.settings.prompt_sentences,
         )
         return {"request": request, "retry": retry or []}
 
@@ -390,10 +394,8 @@ class Assistant:
         return " ".join(calculation_sentences(prep.calculations, prep.context)[0])
 
     def _complement(self, text: str, lead: str) -> str:
-        """The model's sentences that do not repeat the lead."""
-        if not lead:
-            return text
-        kept = [s for s in guard.sentences_of(text) if not _already_said(s, lead)]
+        """The model's sentences that say something (not only markers) and do not repeat the lead."""
+        kept = [s for s in guard.sentences_of(text) if _says_something(s) and not (lead and _already_said(s, lead))]
         return "".join(kept).strip()
 
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
@@ -544,7 +546,7 @@ class Assistant:
                 for delta in self._generate(model, self._inputs(prep, retry)):
                     raw.append(delta)
                     for sentence in gate.feed(delta):
-                        if lead and _already_said(sentence, lead):
+                        if not _says_something(sentence) or (lead and _already_said(sentence, lead)):
                             continue
                         model_shown = True
                         yield emit(sentence)
@@ -554,7 +556,7 @@ class Assistant:
                         gate.buffer = ""  # too long: the unfinished sentence is dropped
                         break
                 for sentence in gate.finish():
-                    if lead and _already_said(sentence, lead):
+                    if not _says_something(sentence) or (lead and _already_said(sentence, lead)):
                         continue
                     model_shown = True
                     yield emit(sentence)
@@ -607,6 +609,11 @@ class Assistant:
         yield StreamEvent("citations", [c.model_dump() for c in response.citations])
         yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
         yield StreamEvent("done", response.model_dump())
+
+
+def _says_something(sentence: str, min_words: int = 3) -> bool:
+    """Not a bare marker list or a fragment ("[1] [2] [3]", "Actiris.")."""
+    return len(re.findall(r"[^\W\d_]{2,}", guard.MARKER_RE.sub(" ", sentence))) >= min_words
 
 
 def _figures(passage: Passage) -> set:

@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from assistant.extractive import excerpt
+from assistant.extractive import evidence, excerpt
 from assistant.schemas import Passage, Turn
 from assistant.schemes import load_vocabulary
 
@@ -53,8 +53,9 @@ COMPLETE = (
     "d'utile en plus pour cette question, sans répéter ce résultat et sans autre montant."
 )
 CORRECTION = (
-    "Votre réponse ne respecte pas les règles : {problems}. Réécrivez toute la réponse en corrigeant cela. "
-    "N'écrivez que des chiffres présents dans les SOURCES, et seulement les numéros de sources [1] à [{last}]."
+    "Votre réponse ne respecte pas les règles : {problems}. Réécrivez la réponse en 1 à 3 phrases complètes "
+    "qui répondent à la question. Chaque phrase finit par le numéro de sa source, comme ceci : « … [1]. ». "
+    "N'écrivez que des chiffres présents dans les SOURCES."
 )
 
 # Fixed answers (no model): out of scope, sources silent, nothing retrieved.
@@ -80,14 +81,19 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def format_sources(question: str, passages: Sequence[Passage], max_chars: int) -> str:
-    """Numbered excerpts: the sentences of each passage that best answer the question."""
+def format_sources(question: str, passages: Sequence[Passage], max_chars: int, max_sentences: int = 6) -> str:
+    """Numbered sources, each with only its sentences that best answer the question (the numbers
+    stay those of the passages, so markers map to the citations)."""
+    selected = evidence(question, passages, max_sentences=max_sentences, max_chars=max_chars)
     blocks = []
     for marker, p in enumerate(passages, 1):
+        if selected and marker not in selected:
+            continue
         where = f"{p.title} — {p.section}" if p.section else p.title
         if p.page:
             where += f" (p. {p.page})"
-        blocks.append(f"[{marker}] {_data(where)}\n{_data(excerpt(question, p, marker, max_chars))}")
+        body = "\n".join(selected[marker]) if selected else excerpt(question, p, marker, max_chars // 3)
+        blocks.append(f"[{marker}] {_data(where)}\n{_data(body)}")
     return "\n\n".join(blocks)
 
 
@@ -107,10 +113,12 @@ def format_calculations(calculations: Sequence[Any]) -> tuple[str, list[str]]:
     return "\n".join(lines), asks
 
 
-def answer_request(question: str, passages: Sequence[Passage], calculations: Sequence[Any], max_chars: int) -> str:
+def answer_request(
+    question: str, passages: Sequence[Passage], calculations: Sequence[Any], max_chars: int, max_sentences: int = 6
+) -> str:
     """The user message of an answer: sources, the calculations already shown, the question."""
     calcs, _ = format_calculations(calculations)
-    parts = [f"<sources>\n{format_sources(question, passages, max_chars)}\n</sources>"]
+    parts = [f"<sources>\n{format_sources(question, passages, max_chars, max_sentences)}\n</sources>"]
     if calcs:
         parts.append(f"<calculs>\n{_data(calcs)}\n</calculs>")
     parts.append(f"<question>\n{_data(question)}\n</question>")

@@ -63,7 +63,7 @@ def test_calculations_are_shown_already_and_the_model_completes() -> None:
 
 def test_correction_names_the_problems_and_the_valid_markers() -> None:
     text = prompts.correction_request(["montant non justifié : 900,00 €", "source inexistante : [7]"], 3)
-    assert "900,00 €" in text and "[7]" in text and "[1] à [3]" in text
+    assert "900,00 €" in text and "[7]" in text and "[1]." in text
 
 
 def test_rewrite_request_holds_the_conversation_and_the_message() -> None:
