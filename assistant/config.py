@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     bm25_path: Path | None = None  # default: data_dir / "bm25"
 
     # --- answers (chain) -------------------------------------------------------------------
-    llm_cache_mb: int = 256  # llama.cpp RAM state cache (0 = off); the KV prefix is reused anyway
+    # llama.cpp RAM state cache (0 = off; the KV prefix of the shared system prompt is reused anyway).
+    # Off by default: llama-cpp-python counts only the KV state against this bound, not the copy of
+    # the logits (512 x vocab floats, ~300 MB) each entry also keeps, so a server grew by 0.3-0.6 GB
+    # per answer up to several GB (`make bench`, server memory).
+    llm_cache_mb: int = 0
     fake_responses: list[str] | None = None  # `fake` backend script; default: echo the extractive answer
     followup_rewrite: bool = True  # let the model rewrite follow-ups (checked; rules otherwise)
     prompt_passages: int = 4  # passages shown to the model
