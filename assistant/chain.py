@@ -393,10 +393,29 @@ class Assistant:
         written (figures never come from the model, which only completes them)."""
         return " ".join(calculation_sentences(prep.calculations, prep.context)[0])
 
-    def _complement(self, text: str, lead: str) -> str:
-        """The model's sentences that say something (not only markers) and do not repeat the lead."""
-        kept = [s for s in guard.sentences_of(text) if _says_something(s) and not (lead and _already_said(s, lead))]
-        return "".join(kept).strip()
+    def _says_new(self, sentence: str, lead: str) -> bool:
+        """Not a fragment or bare markers, and not a repetition of the calculator's statements."""
+        return _says_something(sentence) and not (lead and _already_said(sentence, lead))
+
+    def _supported(self, sentence: str, prep: Prepared, notes: list[str]) -> bool:
+        """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
+        share = guard.support(sentence, prep.evidence, self._calculation_tokens(prep))
+        if share < self.settings.min_sentence_support:
+            notes.append(f"phrase non étayée retirée ({share:.0%})")
+            log.info("unsupported sentence left out (%.2f): %s", share, sentence)
+            return False
+        return True
+
+    @staticmethod
+    def _calculation_tokens(prep: Prepared) -> set[str]:
+        """Words a sentence may use besides the passages': the calculations' and the schemes' names."""
+        from assistant.lexical import analyze
+        from assistant.query import understand
+        from assistant.schemes import load_vocabulary
+
+        texts = [f"{getattr(c, 'statement', '')} {getattr(c, 'formula', '')} {' '.join(c.notes)}" for c in prep.calculations]
+        names = " ".join(load_vocabulary().labels.values())
+        return set(analyze(" ".join(texts))) | set(understand(names).terms)
 
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
         """Generate, guard, regenerate once naming the problems, else the extractive answer."""
@@ -410,7 +429,7 @@ class Assistant:
                 log.warning("generation failed (%s): extractive answer", exc)
                 notes.append(f"modèle indisponible : {type(exc).__name__}")
                 break
-            text = self._complement(self._limit(text), lead)
+            text = "".join(s for s in guard.sentences_of(self._limit(text)) if self._says_new(s, lead)).strip()
             if not text and not lead:
                 notes.append("réponse vide")
                 break
@@ -419,8 +438,11 @@ class Assistant:
             if verdict.ok:
                 if attempt == 2:
                     notes.append("réponse régénérée")
-                answer = f"{lead} {verdict.text}".strip()
-                return Draft(self._with_asks(answer, prep), guard=notes)
+                kept = "".join(s for s in guard.sentences_of(verdict.text) if self._supported(s, prep, notes)).strip()
+                if not kept and not lead:
+                    notes.append("aucune phrase étayée")
+                    break
+                return Draft(self._with_asks(f"{lead} {kept}".strip(), prep), guard=notes)
             problems = verdict.problems()
             notes += problems
             log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
@@ -546,7 +568,7 @@ class Assistant:
                 for delta in self._generate(model, self._inputs(prep, retry)):
                     raw.append(delta)
                     for sentence in gate.feed(delta):
-                        if not _says_something(sentence) or (lead and _already_said(sentence, lead)):
+                        if not self._says_new(sentence, lead) or not self._supported(sentence, prep, notes):
                             continue
                         model_shown = True
                         yield emit(sentence)
@@ -556,7 +578,7 @@ class Assistant:
                         gate.buffer = ""  # too long: the unfinished sentence is dropped
                         break
                 for sentence in gate.finish():
-                    if not _says_something(sentence) or (lead and _already_said(sentence, lead)):
+                    if not self._says_new(sentence, lead) or not self._supported(sentence, prep, notes):
                         continue
                     model_shown = True
                     yield emit(sentence)

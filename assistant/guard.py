@@ -195,6 +195,20 @@ def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_wor
     return best if share >= min_share else None
 
 
+def support(sentence: str, evidence: Evidence, extra_tokens: set[str] | frozenset[str] = frozenset()) -> float:
+    """Share of a sentence's meaningful words found in the passages given to the model (and the
+    calculations): a model's sentence made of other words says something the sources do not."""
+    from assistant.scope import neutral_tokens  # scope does not import the guard
+
+    words = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()} - neutral_tokens()
+    if not words:
+        return 1.0
+    known = set(extra_tokens)
+    for tokens in evidence.passage_tokens.values():
+        known |= tokens
+    return len(words & known) / len(words)
+
+
 def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdict:
     """Rules 1-3 on one sentence; ``cited`` holds the markers cited so far (updated in place)."""
     verdict = Verdict(text=normalize_markers(sentence))

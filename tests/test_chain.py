@@ -358,3 +358,12 @@ def test_answer_citing_nothing_is_held_back_and_regenerated() -> None:
 def test_fragments_and_bare_markers_are_dropped() -> None:
     response = ask(make("fake", ["[1] [2] [3]"]), "J'ai 18 ans, combien je gagne en CIP ?")
     assert response.answer == LEAD
+
+
+def test_invented_sentence_without_figure_is_left_out() -> None:
+    script = ["L'indemnité est à charge de l'employeur [1]. Les pompiers organisent des barbecues géants le dimanche [1]."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "barbecue" not in response.answer and "à charge de l'employeur [1]." in response.answer
+    assert any("non étayée" in g for g in response.guard)
+    events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert not any("barbecue" in e.data for e in events if e.event == "token")
