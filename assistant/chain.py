@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
@@ -399,7 +400,7 @@ class Assistant:
 
     def _supported(self, sentence: str, prep: Prepared, notes: list[str]) -> bool:
         """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
-        share = guard.support(sentence, prep.evidence, self._calculation_tokens(prep))
+        share = guard.support(sentence, prep.evidence, self._calculation_tokens(prep), _scheme_name_tokens())
         if share < self.settings.min_sentence_support:
             notes.append(f"phrase non étayée retirée ({share:.0%})")
             log.info("unsupported sentence left out (%.2f): %s", share, sentence)
@@ -408,14 +409,11 @@ class Assistant:
 
     @staticmethod
     def _calculation_tokens(prep: Prepared) -> set[str]:
-        """Words a sentence may use besides the passages': the calculations' and the schemes' names."""
+        """Words a sentence may use besides its passage's: the calculations'."""
         from assistant.lexical import analyze
-        from assistant.query import understand
-        from assistant.schemes import load_vocabulary
 
         texts = [f"{getattr(c, 'statement', '')} {getattr(c, 'formula', '')} {' '.join(c.notes)}" for c in prep.calculations]
-        names = " ".join(load_vocabulary().labels.values())
-        return set(analyze(" ".join(texts))) | set(understand(names).terms)
+        return set(analyze(" ".join(texts)))
 
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
         """Generate, guard, regenerate once naming the problems, else the extractive answer."""
@@ -631,6 +629,15 @@ class Assistant:
         yield StreamEvent("citations", [c.model_dump() for c in response.citations])
         yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
         yield StreamEvent("done", response.model_dump())
+
+
+@lru_cache(maxsize=1)
+def _scheme_name_tokens() -> frozenset[str]:
+    """The schemes' names and their equivalents ("cip", "immersion"…): they prove nothing."""
+    from assistant.query import understand
+    from assistant.schemes import load_vocabulary
+
+    return frozenset(understand(" ".join(load_vocabulary().labels.values())).terms)
 
 
 def _says_something(sentence: str, min_words: int = 3) -> bool:

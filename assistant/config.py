@@ -85,9 +85,9 @@ class Settings(BaseSettings):
     followup_rewrite: bool = True  # let the model rewrite follow-ups (checked; rules otherwise)
     prompt_passages: int = 4  # passages shown to the model
     prompt_passage_chars: int = 600  # per passage: its best sentences (small prompt = fast on CPU)
-    prompt_sentences: int = 4  # the model sees the best sentences over the passages, this many at most
+    prompt_sentences: int = 3  # the model sees the best sentences over the passages, this many at most
     prompt_chars: int = 1500  # and at most this many characters of them
-    min_sentence_support: float = 0.5  # a model sentence needs this share of its words in the sources
+    min_sentence_support: float = 0.6  # a model sentence needs this share of its words in the passage it cites
     answer_max_words: int = 120
     scope_min_coverage: float = 0.6  # off-domain when fewer of the question's words occur in the passages
     support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share

@@ -195,17 +195,26 @@ def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_wor
     return best if share >= min_share else None
 
 
-def support(sentence: str, evidence: Evidence, extra_tokens: set[str] | frozenset[str] = frozenset()) -> float:
-    """Share of a sentence's meaningful words found in the passages given to the model (and the
-    calculations): a model's sentence made of other words says something the sources do not."""
+def support(
+    sentence: str,
+    evidence: Evidence,
+    extra_tokens: set[str] | frozenset[str] = frozenset(),
+    ignore: set[str] | frozenset[str] = frozenset(),
+) -> float:
+    """Share of a sentence's meaningful words found in the passages it cites (all passages given
+    to the model when it cites none) or in ``extra_tokens``: a sentence made of other words says
+    something its source does not ("Actiris paie l'indemnité [1]" when [1] says the employer does).
+    Neutral words and ``ignore`` (scheme names) count neither way."""
     from assistant.scope import neutral_tokens  # scope does not import the guard
 
-    words = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()} - neutral_tokens()
+    words = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()}
+    words -= neutral_tokens() | set(ignore)
     if not words:
         return 1.0
+    marks = [m for m in markers_in(sentence) if m in evidence.passage_tokens]
     known = set(extra_tokens)
-    for tokens in evidence.passage_tokens.values():
-        known |= tokens
+    for marker in marks or list(evidence.passage_tokens):
+        known |= evidence.passage_tokens[marker]
     return len(words & known) / len(words)
 
 
