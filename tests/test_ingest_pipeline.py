@@ -293,7 +293,7 @@ def test_dense_search_and_retriever(env: tuple[Settings, Path]) -> None:
 
     settings, corpus = env
     _ingest(settings, corpus)
-    passages = search("Montants bruts allocations de stage qualifié non qualifié", k=3, settings=settings)
+    passages = search("Montants bruts allocations de stage qualifié non qualifié", k=3, mode="dense", settings=settings)
     assert len(passages) == 3 and passages[0].doc_id == "ifapme-convention-stage"
     assert passages[0].page == 2 and passages[0].retrievers == ["dense"] and passages[0].schemes == ["ifapme"]
     assert passages[0].score >= passages[1].score >= passages[2].score
