@@ -360,7 +360,7 @@ class Assistant:
         text = text.strip()
         text = re.sub(r"^(?:réponse|reponse)\s*:\s*", "", text, flags=re.IGNORECASE)
         text = re.sub(r"</?(?:sources|calculs|question|reponse|réponse)>", "", text)
-        return text.strip()
+        return _tidy_markers(text).strip()
 
     def _limit(self, text: str) -> str:
         """Whole sentences within the word budget (a little slack: the prompt asks for 120 words)."""
@@ -526,6 +526,8 @@ class Assistant:
         notes: list[str] = []
 
         def emit(sentence: str) -> StreamEvent:
+            body = sentence.rstrip()
+            sentence = _tidy_markers(body) + sentence[len(body):]
             if not released:
                 sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
             elif not released[-1][-1:].isspace() and not sentence[:1].isspace():
@@ -587,11 +589,12 @@ class Assistant:
             notes += gate.repairs
             if gate.failure is not None:
                 notes += gate.failure.problems()
-            if error is None and not gate.failed and (gate.text.strip() or lead):
+            if error is None and not gate.failed and (model_shown or lead):
                 if attempt == 2:
                     notes.append("réponse régénérée")
                 break
             if error is None and gate.failure is not None and not model_shown and attempt == 1:
+                # (a failure of rules 1-3 or 5; sentences merely left out lead to the fallback)
                 # Nothing shown yet: one regeneration naming the problems.
                 retry = [
                     AIMessage(content=self._clean("".join(raw))),
@@ -629,6 +632,11 @@ class Assistant:
         yield StreamEvent("citations", [c.model_dump() for c in response.citations])
         yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
         yield StreamEvent("done", response.model_dump())
+
+
+def _tidy_markers(text: str) -> str:
+    """"… plein. [1]." and "… plein. [1]" become "… plein [1].": the marker inside the sentence."""
+    return re.sub(r"\s*([.!?])\s*((?:\[\d{1,2}\]\s*)+)\.?(?=\s|$)", lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
 
 
 @lru_cache(maxsize=1)

@@ -182,7 +182,7 @@ def _insert_marker(sentence: str, marker: int) -> str:
     return f"{body} [{marker}]{trailing}"
 
 
-def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_words: int = 4) -> int | None:
+def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_words: int = 3) -> int | None:
     """The passage a sentence without marker was taken from: most of its words are that passage's."""
     words = set(analyze(MARKER_RE.sub(" ", sentence)))
     if len(words) < min_words:
