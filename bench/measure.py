@@ -15,7 +15,7 @@ import platform
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +161,32 @@ def generation_figures(generations: Sequence[Generation]) -> dict[str, Any]:
         "prompt_chars_p50": percentile([g.prompt_chars for g in streamed], 50) if streamed else None,
         "prompt_eval": latency_summary(prompts),
     }
+
+
+# --- threads ---------------------------------------------------------------------------------------
+def timed_in_thread(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """Run ``fn`` in a new thread, as the chain's LCEL steps run retrieval; its result and seconds.
+
+    Where a call runs changes CPU-bound figures under load: torch's OpenMP threads spin-wait at
+    barriers as long as the process has few of them (one long-lived caller), and that spinning
+    competes with other processes; the chain calls the embedder from a fresh thread per step.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        started = time.perf_counter()
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+        box["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=target, name="bench-call")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value"), box["seconds"]
 
 
 # --- query-embedding cache -----------------------------------------------------------------------

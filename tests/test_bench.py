@@ -257,3 +257,12 @@ def test_smoke_run_with_ingest_and_a_live_server(hashing_index: Path) -> None:
     levels = results["throughput"]["levels"]
     assert [lv["clients"] for lv in levels] == [1, 2] and all(lv["errors"] == 0 and lv["rps"] for lv in levels)
     assert results["memory"]["extractive"]["peak_rss_mb"] > 50
+
+
+def test_timed_in_thread_returns_the_result_and_raises_errors() -> None:
+    import threading
+
+    value, seconds = measure.timed_in_thread(lambda: threading.current_thread().name)
+    assert value == "bench-call" and seconds >= 0
+    with pytest.raises(ZeroDivisionError):
+        measure.timed_in_thread(lambda: 1 / 0)
