@@ -13,6 +13,7 @@ in order of first use and `citations` lists exactly the passages the answer cite
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -453,8 +454,11 @@ class Assistant:
         text = self.extractive_answer(prep)
         kept = []
         cited: set[int] = set()
+        # Not strict: the calculator's own statements are in it (a passage sentence with another
+        # figure is never added next to them).
+        evidence = dataclasses.replace(prep.evidence, strict=False)
         for sentence in guard.sentences_of(text):
-            verdict = guard.check_sentence(sentence, prep.evidence, cited)
+            verdict = guard.check_sentence(sentence, evidence, cited)
             if verdict.bad_markers or verdict.unsupported_amounts or verdict.unsupported_numbers:
                 log.error("extractive sentence failed the guard: %s", verdict.problems())
                 continue
