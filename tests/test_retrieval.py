@@ -250,3 +250,25 @@ def test_real_hybrid_labels_both_retrievers(real_index: Settings) -> None:
     passages = retrieval.search("allocs familiales", k=5, settings=real_index)
     assert any(p.retrievers == ["dense", "bm25"] for p in passages)
     assert {s for p in passages for s in p.schemes} >= {"ifapme"}  # no scheme named: several may come
+
+
+@pytest.mark.slow
+def test_int8_query_model_is_close_and_shares_the_token_table(real_index: Settings) -> None:
+    import numpy as np
+    import torch
+
+    from assistant.embeddings import SentenceTransformerEmbeddings, get_embedder, int8_query_model
+
+    fp32 = get_embedder(real_index)
+    model = fp32.model
+    int8 = SentenceTransformerEmbeddings(
+        model, name=fp32.name, cache_size=0, query_model=int8_query_model(model)
+    )
+    tables = [m.weight.data_ptr() for m in int8.query_model.modules() if isinstance(m, torch.nn.Embedding)]
+    assert tables and tables == [
+        m.weight.data_ptr() for m in model.modules() if isinstance(m, torch.nn.Embedding)
+    ]
+    assert any(type(m) is torch.nn.Linear for m in model[0].modules())  # the float model is untouched
+    for question in ("jsuis en 2e annee ifapme combien je touche", "c koi la cip", "allocs familiales"):
+        a, b = np.asarray(fp32._encode_query(question)), np.asarray(int8.embed_query(question))
+        assert float(a @ b) > 0.9
