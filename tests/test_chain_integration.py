@@ -61,7 +61,8 @@ def extractive(index_settings: Settings) -> Assistant:
 
 @pytest.fixture(scope="session")
 def default_model(index_settings: Settings) -> Assistant:
-    settings = index_settings.model_copy(update={"llm_backend": "llamacpp"})
+    # A generous timeout: this test checks the answers; a loaded CI machine is slow, not wrong.
+    settings = index_settings.model_copy(update={"llm_backend": "llamacpp", "llm_timeout": 600.0})
     if not Path(settings.resolve_model(settings.llm_model)).is_file():
         pytest.skip("default GGUF not fetched (assistant models fetch)")
     assistant = Assistant(settings, search=_search_with(settings))
