@@ -434,14 +434,17 @@ class Assistant:
                 break
             verdict = guard.check(text, prep.evidence, require_results=False)
             notes += verdict.repairs
-            if verdict.ok:
-                if attempt == 2:
-                    notes.append("réponse régénérée")
+            # Rule 5 holds for the whole answer: a lead citing its source covers the model's text.
+            if verdict.ok or (verdict.only_uncited and guard.markers_in(lead)):
                 kept = "".join(s for s in guard.sentences_of(verdict.text) if self._supported(s, prep, notes)).strip()
-                if not kept and not lead:
+                if kept or (lead and (attempt == 2 or not verdict.uncited)):
+                    if attempt == 2:
+                        notes.append("réponse régénérée")
+                    return Draft(self._with_asks(f"{lead} {kept}".strip(), prep), guard=notes)
+                if not lead:
                     notes.append("aucune phrase étayée")
                     break
-                return Draft(self._with_asks(f"{lead} {kept}".strip(), prep), guard=notes)
+            # (an uncited answer whose sentences were all left out is regenerated, asking for markers)
             problems = verdict.problems()
             notes += problems
             log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
@@ -565,7 +568,7 @@ class Assistant:
             yield emit(sentence)
         model_shown = False
         for attempt in (1, 2):
-            gate = guard.SentenceGate(prep.evidence)
+            gate = guard.SentenceGate(prep.evidence, must_cite=bool(prep.evidence.markers) and not guard.markers_in(lead))
             error: Exception | None = None
             raw: list[str] = []
             try:
@@ -591,18 +594,22 @@ class Assistant:
                 log.warning("streamed generation failed (%s)", exc)
                 notes.append(f"modèle indisponible : {type(exc).__name__}")
             notes += gate.repairs
-            if gate.failure is not None:
-                notes += gate.failure.problems()
-            if error is None and not gate.failed and (model_shown or lead):
+            problems = gate.failure.problems() if gate.failure is not None else []
+            # Under a cited lead the gate lets uncited sentences through; if all were left out, the
+            # model is asked once to cite, as when no lead covers it (rule 5).
+            if not model_shown and not gate.cited and any(self._says_new(s, lead) for s in gate.released):
+                problems = problems or guard.Verdict(text="", uncited=True).problems()
+            notes += problems
+            if error is None and not gate.failed and (model_shown or (lead and (attempt == 2 or not problems))):
                 if attempt == 2:
                     notes.append("réponse régénérée")
                 break
-            if error is None and gate.failure is not None and not model_shown and attempt == 1:
+            if error is None and problems and not model_shown and attempt == 1:
                 # (a failure of rules 1-3 or 5; sentences merely left out lead to the fallback)
                 # Nothing shown yet: one regeneration naming the problems.
                 retry = [
                     AIMessage(content=self._clean("".join(raw))),
-                    HumanMessage(content=prompts.correction_request(gate.failure.problems(), len(prep.context))),
+                    HumanMessage(content=prompts.correction_request(problems, len(prep.context))),
                 ]
                 continue
             # Fallback: the extractive answer for the rest (sentences already shown are not repeated).

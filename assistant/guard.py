@@ -161,6 +161,13 @@ class Verdict:
             self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results or self.uncited
         )
 
+    @property
+    def only_uncited(self) -> bool:
+        """Every figure and marker passed; only rule 5 (no citation at all) failed."""
+        return self.uncited and not (
+            self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results
+        )
+
     def problems(self) -> list[str]:
         """Short log lines (also returned in ChatResponse.guard)."""
         out = [f"montant non justifié : {format_eur(a)}" for a in self.unsupported_amounts]

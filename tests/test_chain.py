@@ -367,3 +367,16 @@ def test_invented_sentence_without_figure_is_left_out() -> None:
     assert any("non étayée" in g for g in response.guard)
     events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
     assert not any("barbecue" in e.data for e in events if e.event == "token")
+
+
+def test_model_sentence_without_marker_after_a_cited_lead_is_not_a_failure() -> None:
+    # The lead cites its passage, so the whole answer cites a source: a supported sentence of the
+    # model without a marker is kept rather than replaced by the fallback.
+    script = ["C'est l'employeur qui paie cette indemnité mensuelle."]
+    response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.answer.startswith(LEAD) and not response.fallback
+    assert "aucune source citée" not in response.guard
+    events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
+    done = ChatResponse(**events[-1].data)
+    assert done.answer.startswith(LEAD) and not done.fallback and "aucune source citée" not in done.guard
+    assert_contract(response)
