@@ -61,6 +61,10 @@ TABLE: list[tuple[str, list[str], object]] = [
     ("quel est le plafond pour garder les allocations familiales ?", ["family_allowance_check"] * 3, D("759.28")),
     ("je perds les allocs en ifapme ?", ["ifapme_allocation", "family_allowance_check"], None),
     ("c'est quoi une CIP ?", [], "-"),
+    # "allocs d'insertion / de chômage" are not the family allowance; a deadline is not a duration
+    ("apres la demande d'allocs d'insertion j'ai combien de temps pour me reinscrire ?", [], "-"),
+    ("l'entreprise doit garder la convention combien de temps ?", [], "-"),
+    ("le stage d'insertion c combien de temps ?", ["duration"], "-"),
     ("quels documents pour s'inscrire au forem ?", [], "-"),
     ("qui signe la convention de stage ?", [], "-"),
 ]
