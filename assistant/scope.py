@@ -60,6 +60,16 @@ def _region_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(p for patterns in load_vocabulary().regions.values() for p in patterns)
 
 
+@lru_cache
+def _off_topic_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _domain().get("off_topic", []))
+
+
+def has_off_topic_word(text: str) -> bool:
+    folded = fold(text)
+    return any(p.search(folded) for p in _off_topic_patterns())
+
+
 def has_domain_word(text: str) -> bool:
     folded = fold(text)
     return bool(detect_schemes(text)) or any(p.search(folded) for p in _core_patterns())
@@ -98,6 +108,8 @@ def assess_domain(
     """Is the user's message about the assistant's domain? (judged on the message itself, so a
     change of topic in a conversation is noticed; a message that only states the user's situation
     — "et si je suis pas qualifié ?" — continues a conversation in the domain)."""
+    if has_off_topic_word(message):
+        return DomainDecision(False, False, "off-topic")
     if has_domain_word(message):
         return DomainDecision(True, False, "domain-word")
     if conversation_in_domain and states_situation:

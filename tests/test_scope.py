@@ -58,6 +58,9 @@ PASSAGES = [CIP, SIP, IFAPME]
         "Quel est le salaire d'un ingénieur civil ?",
         "qui a gagne le match hier soir ?",
         "C'est quoi la capitale de l'Australie ?",
+        # a domain word does not bring investment or betting advice into scope
+        "je place mon indemnité de stage en bourse ou en crypto ?",
+        "paris sportifs avec mes allocations, bonne idée ?",
     ],
 )
 def test_off_domain_questions(question: str) -> None:
