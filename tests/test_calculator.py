@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.calculator import Calculation, find_amounts
 from assistant.calculator import calculations as calc
+from assistant.calculator.rates import get_rates
 
 D = Decimal
 
@@ -177,6 +179,54 @@ def test_ifapme_yearly() -> None:
     assert c.formula == "12 mois × 1.073,49 € = 12.881,88 €"
 
 
+# A year the brochures' tables do not cover (a repeated or extended year): no figure is invented.
+
+RATE_VALUES = {r.value for r in get_rates().rates}
+
+
+def assert_no_figure_beyond_the_sources(c: Calculation) -> None:
+    """No result; each euro figure is a rates.yaml value and is vouched for by the formula or the
+    notes (what the guard accepts when no result was computed)."""
+    assert c.result is None and not c.missing and c.ask is None
+    assert set(c.figures) <= RATE_VALUES, c.figures
+    vouched = {a for text in [c.formula, *c.notes] for a in find_amounts(text)}
+    assert set(find_amounts(c.statement)) <= vouched
+    assert_consistent(c)
+
+
+@pytest.mark.parametrize("qualified", [None, True, False])
+@pytest.mark.parametrize("year", [4, 5, 6])
+def test_ifapme_year_after_the_table_has_no_amount(year: int, qualified: bool | None) -> None:
+    c = calc.ifapme_allocation(year, qualified)
+    assert c.name == "ifapme_allocation"
+    assert "ne donne pas de montant" in c.statement
+    assert f"Pour une {year}e année" in c.statement and "s'arrête à la 3e année" in c.statement
+    assert "septembre 2023" in c.statement and c.valid_from == "2023-09-01"
+    assert "0800 90 133" in c.statement and "référent IFAPME" in c.statement  # the brochure's contact
+    assert c.figures == [D("1073.49")]  # the table's last row (3rd year), recalled as such
+    assert "ifapme_extension_years" in c.rate_ids and c.source_ids == ["ifapme-convention-stage"]
+    assert_no_figure_beyond_the_sources(c)
+
+
+def test_ifapme_fourth_year_unqualified_is_the_users_case() -> None:
+    c = calc.ifapme_allocation(4, False)
+    assert c.result is None and "ne donne pas de montant" in c.statement
+    assert "1.073,49 €" in c.formula  # the statement's figure is carried by the formula (the guard's rule)
+    for invented in ("908,33", "908,29", "625,60"):
+        assert invented not in c.text()
+
+
+@pytest.mark.parametrize("qualified", [None, False])
+@pytest.mark.parametrize("months", [None, 6, 12])
+def test_ifapme_total_and_yearly_after_the_table_have_no_amount(qualified: bool | None, months: int | None) -> None:
+    total = calc.ifapme_total(4, qualified, months)
+    yearly = calc.ifapme_yearly(4, qualified)
+    assert (total.name, yearly.name) == ("ifapme_total", "ifapme_yearly")
+    for c in (total, yearly):
+        assert "ne donne pas de montant" in c.statement
+        assert_no_figure_beyond_the_sources(c)  # in particular no 12 × 1.073,49 €
+
+
 # --- CISP ----------------------------------------------------------------------------------
 
 
@@ -235,6 +285,19 @@ def test_cisp_missing_slots() -> None:
     c = calc.cisp_indemnity(16, None, None)
     assert c.missing == ["year", "hours_per_week"] and c.ask.startswith("En quelle année")
     assert "265,59 €" in c.statement and "451,12 €" in c.statement
+
+
+@pytest.mark.parametrize("hours", [None, 24])
+@pytest.mark.parametrize("age", [None, 16, 17, 18])
+@pytest.mark.parametrize("year", [4, 5])
+def test_cisp_year_after_the_page_has_no_percentage(year: int, age: int | None, hours: int | None) -> None:
+    c = calc.cisp_indemnity(age, year, hours)
+    assert "ne donne pas de montant" in c.statement and "CEFA" in c.statement
+    assert "40 %, 50 % ou 58 %" in c.statement and "1re, 2e ou 3e année" in c.statement
+    percents = {D(m) for text in [c.statement, c.formula, *c.notes] for m in re.findall(r"(\d+) %", text)}
+    assert percents == {D(40), D(50), D(58)}  # the page's three, no fourth one
+    assert c.figures == []  # no euro figure at all (the worked examples are 1st and 3rd year)
+    assert_no_figure_beyond_the_sources(c)
 
 
 @given(st.sampled_from([16, 18]), st.integers(1, 3), st.integers(1, 37))
@@ -373,6 +436,18 @@ def test_notice_and_suspension() -> None:
     assert suspension.result == 7 and "7 jours" in suspension.statement
 
 
+@pytest.mark.parametrize("year", [3, 4, 6])
+def test_master_year_outside_the_calendar_invents_nothing(year: int) -> None:
+    total = calc.cip_master_total(year=year)
+    assert total.result is None and total.missing == ["days"] and total.ask
+    assert "master_days_year_1" not in total.rate_ids and "master_days_year_2" not in total.rate_ids
+    days = calc.duration("cip-master", year)
+    assert days.result is None  # both years of the calendar are listed, none is picked
+    assert "103 jours" in days.statement and "106 jours" in days.statement
+    assert_consistent(total)
+    assert_consistent(days)
+
+
 def test_counts_carry_no_euro_figures() -> None:
     for c in (calc.paid_leave(5), calc.duration("cip"), calc.notice_period(), calc.suspension_pay()):
         assert c.figures == []
@@ -395,8 +470,8 @@ def test_every_calculation_is_consistent() -> None:
     samples = [
         calc.cip_indemnity(a) for a in (None, 16, 18, 19, 21)
     ] + [calc.cip_master_indemnity(), calc.cip_master_total(days=50), calc.sip_allowance(), calc.scheme_needed()] + [
-        calc.ifapme_allocation(y, q) for y in (None, 1, 2, 3) for q in (None, True, False)
-    ] + [calc.cisp_indemnity(a, y, h) for a in (None, 16, 17, 18) for y in (None, 1, 3) for h in (None, 24)]
+        calc.ifapme_allocation(y, q) for y in (None, 1, 2, 3, 4) for q in (None, True, False)
+    ] + [calc.cisp_indemnity(a, y, h) for a in (None, 16, 17, 18) for y in (None, 1, 3, 4) for h in (None, 24)]
     for c in samples:
         assert_consistent(c)
 

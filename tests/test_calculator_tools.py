@@ -54,6 +54,14 @@ def test_missing_slot_content_says_what_to_ask() -> None:
     assert "Question à poser : Êtes-vous qualifié ou non ?" in message.content
 
 
+def test_a_year_after_the_table_is_accepted_and_answered_without_a_figure() -> None:
+    message = call("ifapme_allocation", year=4, qualified=False)
+    assert message.artifact.result is None and "ne donne pas de montant" in message.content
+    assert message.artifact == calc.ifapme_allocation(4, False)
+    cisp = call("cisp_indemnity", age=16, year=4, hours_per_week=24)
+    assert cisp.artifact.result is None and "CEFA" in cisp.content
+
+
 def test_tools_without_arguments() -> None:
     assert call("cip_master_indemnity").artifact.result == Decimal(7969)
     assert call("sip_allowance").artifact.result is None
@@ -62,7 +70,8 @@ def test_tools_without_arguments() -> None:
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("ifapme_allocation", {"year": 4}),
+        ("ifapme_allocation", {"year": 7}),
+        ("cisp_indemnity", {"age": 16, "year": 0, "hours_per_week": 24}),
         ("cip_indemnity", {"age": "dix-huit"}),
         ("tax_check", {"amount": 9000, "period": "week"}),
         ("duration", {"scheme": "erasmus"}),

@@ -152,6 +152,15 @@ def test_cip_at_19_is_declined_with_the_range_of_the_sources() -> None:
     assert_contract(response)
 
 
+def test_fourth_ifapme_year_says_the_brochure_gives_no_amount() -> None:
+    """A real case: the table stops at the 3rd year; the answer says so instead of listing it."""
+    response = ask(make(), "je redouble et je suis en 4e annee ifapme, je touche combien ?")
+    assert [(c.name, c.inputs["year"], c.result) for c in response.calculations] == [("ifapme_allocation", 4, None)]
+    assert "ne donne pas de montant" in response.answer and "0800 90 133" in response.answer
+    assert {str(a) for a in find_amounts(response.answer)} <= {"1073.49"}  # the table's last row only
+    assert_contract(response)
+
+
 # --- the guard with scripted models --------------------------------------------------------------
 
 

@@ -26,6 +26,11 @@ TABLE: list[tuple[str, list[str], object]] = [
     ("cefa 18 ans 3e année 24 heures par semaine combien", ["cisp_indemnity"], D("451.12")),
     ("cefa 18 ans 3e année 19h semaine combien", ["cisp_indemnity"], D("357.14")),
     ("en cisp a 17 ans 2e annee 24h combien", ["cisp_indemnity"], None),
+    # a year after the tables (3rd year): the calculation says no amount is given
+    ("je redouble et je suis en 4e annee ifapme, je touche combien ?", ["ifapme_allocation"], None),
+    ("ifapme 4e année qualifié combien par an", ["ifapme_yearly"], None),
+    ("ifapme 5e annee combien sur 10 mois", ["ifapme_total"], None),
+    ("cefa 16 ans 4e année 24h par semaine combien", ["cisp_indemnity"], None),
     ("combien je touche en stage ?", ["scheme_needed"], None),
     ("combien je touche ?", [], "-"),  # no scheme, no situation, no word of the domain
     ("c combien le salaire d'un ingenieur civil en belgique ?", [], "-"),
@@ -98,6 +103,21 @@ def test_never_a_cip_figure_for_an_ifapme_question(question: str) -> None:
     for c in route(question):
         assert not CIP_FIGURES & set(c.figures)
         assert "cip-bruxelles" not in c.source_ids
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "je redouble et je suis en 4e annee ifapme, je touche combien ?",
+        "quatrième année ifapme pas qualifié combien par mois",
+        "ifapme 4e année qualifié combien par an",
+        "cefa 16 ans 4e année 24h par semaine combien",
+    ],
+)
+def test_a_fourth_year_says_the_sources_give_no_amount(question: str) -> None:
+    [c] = route(question)
+    assert c.inputs["year"] == 4 and c.result is None and not c.missing
+    assert "ne donne pas de montant" in c.statement
 
 
 def test_ceilings_without_scheme_show_each_with_its_scope() -> None:

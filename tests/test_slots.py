@@ -43,6 +43,28 @@ PHRASINGS: list[tuple[str, dict]] = [
     ("troisieme", {"year": 3}),
     ("en 3e annee", {"year": 3}),
     ("année 2", {"year": 2}),
+    # a 4th to 6th year (a repeated or extended year): read, the calculations then say the
+    # tables stop at the 3rd year
+    ("4e annee ifapme", {"year": 4, "schemes": ["ifapme"]}),
+    ("4ème année", {"year": 4}),
+    ("4eme annee", {"year": 4}),
+    ("jsuis en 4e", {"year": 4}),
+    ("quatrième année", {"year": 4}),
+    ("quatrieme", {"year": 4}),
+    ("5e annee", {"year": 5}),
+    ("cinquième année", {"year": 5}),
+    ("sixieme annee", {"year": 6}),
+    ("année 4", {"year": 4}),
+    ("4 annee", {"year": 4}),
+    # ...but an ordinal before another noun, or a school year, is not a year of training
+    ("4e mois", {}),
+    ("le 5e jour", {}),
+    ("4 semaines", {}),
+    ("je suis en 4e secondaire", {}),
+    ("je suis en 5e annee secondaire", {}),
+    ("3e annee du secondaire", {}),
+    ("en 4eme sec", {}),
+    ("le 6e enfant", {}),
     ("c'est la première fois", {}),
     ("les 3 premiers mois", {}),
     ("je suis en 3e secondaire", {}),
@@ -130,6 +152,11 @@ PHRASINGS: list[tuple[str, dict]] = [
     ),
     ("J'AI 19 ANS ET JE SUIS EN 3EME ANNEE", {"age": 19, "year": 3}),
     ("18 ans, 2ème année, 30h par semaine", {"age": 18, "year": 2, "hours_per_week": D(30)}),
+    (
+        "je redouble et je suis en 4e annee ifapme, je touche combien ?",
+        {"year": 4, "schemes": ["ifapme"], "intents": ["amount"]},
+    ),
+    ("je suis en 4e annee, le 4e mois de ma convention", {"year": 4}),
 ]
 
 
@@ -176,9 +203,14 @@ def test_merge_keeps_values_the_newer_turn_does_not_state() -> None:
     assert (merged.age, merged.region, merged.single_parent, merged.year) == (18, "Bruxelles", True, 1)
 
 
-def test_year_out_of_range_is_rejected() -> None:
+@pytest.mark.parametrize("year", [0, 7])
+def test_year_out_of_range_is_rejected(year: int) -> None:
     with pytest.raises(ValueError):
-        Slots(year=4)
+        Slots(year=year)
+
+
+def test_a_later_year_than_the_tables_is_a_valid_slot() -> None:
+    assert Slots(year=4).year == 4 and Slots(year=6).year == 6
 
 
 def test_vocabulary_patterns_are_written_folded() -> None:

@@ -32,8 +32,11 @@ ASK_SCHEME = (
     "stage d'insertion professionnelle ou CISP (CEFA) ?"
 )
 
-ORDINAL = {1: "première", 2: "deuxième", 3: "troisième"}
-SHORT_ORDINAL = {1: "1re", 2: "2e", 3: "3e"}
+ORDINAL = {1: "première", 2: "deuxième", 3: "troisième", 4: "quatrième", 5: "cinquième", 6: "sixième"}
+SHORT_ORDINAL = {1: "1re", 2: "2e", 3: "3e", 4: "4e", 5: "5e", 6: "6e"}
+# The highest year of training read from a question (a repeated or extended year). The sources'
+# tables stop earlier (IFAPME and CISP: 3rd year); a later year gets no figure, said plainly.
+MAX_YEAR = max(ORDINAL)
 TWELVE = 12
 
 
@@ -290,8 +293,49 @@ def cip_master_total(days: int | None = None, months: int | None = None, year: i
 # --- IFAPME convention de stage ------------------------------------------------------------
 
 
+def _table_years(prefix: str) -> list[int]:
+    """The years a table of rates.yaml covers (ids `<prefix><year>`), e.g. [1, 2, 3]."""
+    return sorted(r.conditions.year for r in get_rates().rates if r.id.startswith(prefix) and r.conditions.year)
+
+
 def _ifapme_rate(year: int, qualified: bool) -> Rate:
     return rate(f"ifapme_{'qualified' if qualified else 'unqualified'}_{year}")
+
+
+def _ifapme_years() -> list[int]:
+    return _table_years("ifapme_qualified_")
+
+
+def _ifapme_year_not_in_table(year: int, qualified: bool | None) -> Calculation:
+    """A year after the table's last (a 4th year): no figure, the last row recalled with its date."""
+    first, last = _ifapme_years()[0], _ifapme_years()[-1]
+    q, nq = _ifapme_rate(last, True), _ifapme_rate(last, False)
+    extension = rate("ifapme_extension_years")
+    if q.value == nq.value:
+        last_row = f"{eur(q.value)} brut par mois, qualifié ou non"
+    else:
+        last_row = f"{eur(q.value)} brut par mois si qualifié, {eur(nq.value)} sinon"
+    return Calculation(
+        name="ifapme_allocation",
+        label="Allocation mensuelle de stage IFAPME (brut)",
+        inputs={"year": year, "qualified": qualified},
+        formula=(
+            f"{SHORT_ORDINAL[year]} année : pas de montant dans la brochure (barème de {q.date_label} : "
+            f"{SHORT_ORDINAL[first]} à {SHORT_ORDINAL[last]} année ; {SHORT_ORDINAL[last]} année : {last_row})"
+        ),
+        statement=(
+            f"Pour une {SHORT_ORDINAL[year]} année, la brochure IFAPME ne donne pas de montant : son barème des "
+            f"allocations de stage ({q.date_label}) s'arrête à la {SHORT_ORDINAL[last]} année, dont le minimum est "
+            f"de {last_row}. Renseignez-vous auprès de {competent_body('ifapme')}."
+        ),
+        notes=[
+            "Aucun montant n'est extrapolé au-delà du barème de la brochure.",
+            "La brochure indique seulement que la convention de stage dure autant que le plan de formation et "
+            "peut être prolongée d'un an au plus ; elle ne précise pas l'allocation due au-delà de la "
+            f"{SHORT_ORDINAL[last]} année.",
+        ],
+        **_sourced(q, nq, extension),
+    )
 
 
 def _ifapme_table() -> str:
@@ -310,6 +354,8 @@ def _ifapme_all_rates() -> list[Rate]:
 
 def ifapme_allocation(year: int | None, qualified: bool | None) -> Calculation:
     """Minimum gross monthly allocation of an IFAPME trainee, by year and qualification."""
+    if year is not None and year not in _ifapme_years():
+        return _ifapme_year_not_in_table(year, qualified)
     first = _ifapme_rate(1, True)
     base = {
         "name": "ifapme_allocation",
@@ -384,6 +430,9 @@ def ifapme_total(year: int | None, qualified: bool | None, months: int | None, *
         "date_label": monthly.date_label,
         "rate_ids": monthly.rate_ids,
     }
+    if monthly.result is None and not monthly.missing:
+        # No monthly figure in the sources (a year after the table): no total either, nothing to ask.
+        return Calculation(**base, formula=monthly.formula, statement=monthly.statement, notes=monthly.notes)
     if monthly.result is None or months is None:
         missing = list(monthly.missing) + ([] if months is not None else ["months"])
         return Calculation(
@@ -419,6 +468,32 @@ _CISP_EXAMPLES = {16: "cisp_example_16_year_1", 18: "cisp_example_18_year_3"}
 
 def _cisp_percent(year: int) -> Rate:
     return rate(f"cisp_percent_{year}")
+
+
+def _cisp_year_not_in_table(base: dict, year: int) -> Calculation:
+    """A year after the page's last percentage (a 4th year): no percentage, hence no amount."""
+    years = _table_years("cisp_percent_")
+    percents = [_cisp_percent(y) for y in years]
+    listed = ", ".join(_pct(p.value) for p in percents[:-1]) + f" ou {_pct(percents[-1].value)}"
+    ordinals = ", ".join(SHORT_ORDINAL[y] for y in years[:-1]) + f" ou {SHORT_ORDINAL[years[-1]]}"
+    renewal = rate("cisp_duration_months")
+    return Calculation(
+        **base,
+        formula=f"{SHORT_ORDINAL[year]} année : pas de pourcentage du RMMMG dans la source ({listed} pour la "
+        f"{ordinals} année)",
+        statement=(
+            f"Pour une {SHORT_ORDINAL[year]} année de formation, la page du SPF Emploi sur la CISP ne donne pas de "
+            f"montant : la base de l'indemnité y est de {listed} du RMMMG applicable selon qu'il s'agit de la "
+            f"{ordinals} année de formation, sans pourcentage pour une {SHORT_ORDINAL[year]} année. Renseignez-vous "
+            f"auprès de {competent_body('cisp')}."
+        ),
+        notes=[
+            f"Aucun pourcentage n'est extrapolé au-delà de la {SHORT_ORDINAL[years[-1]]} année.",
+            f"La CISP dure {format_number(renewal.value)} mois maximum et peut être renouvelée pour permettre au "
+            "jeune d'achever une formation entamée.",
+        ],
+        **_sourced(*percents, renewal),
+    )
 
 
 def _cisp_general() -> str:
@@ -462,6 +537,8 @@ def cisp_indemnity(age: int | None, year: int | None, hours_per_week: Decimal | 
         "La page du SPF Emploi n'est pas datée et ne donne pas le RMMMG : les montants sont calculés à partir "
         f"de ses exemples ; le RMMMG a pu être indexé depuis. Faites confirmer par {competent_body('cisp')}."
     )
+    if year is not None and year not in _table_years("cisp_percent_"):
+        return _cisp_year_not_in_table(base, year)
     missing = [slot for slot, value in (("age", age), ("year", year), ("hours_per_week", hours)) if value is None]
     if age is not None and age not in _CISP_EXAMPLES:
         year_part = _pct(_cisp_percent(year).value) if year else "40 %, 50 % ou 58 % (selon l'année)"

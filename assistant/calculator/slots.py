@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.calculator.calculations import MAX_YEAR
 from assistant.calculator.intents import detect_intents
 from assistant.calculator.money import _NUMBER, iter_amounts, parse_number
 from assistant.calculator.vocabulary import load_vocabulary, word_to_int
@@ -24,7 +25,9 @@ from assistant.text import fold
 
 class Slots(BaseModel):
     age: int | None = None
-    year: int | None = Field(default=None, ge=1, le=3)
+    # Up to MAX_YEAR (a repeated or extended year): the tables stop at the 3rd year and the
+    # calculations say so for a later one rather than ignore it.
+    year: int | None = Field(default=None, ge=1, le=MAX_YEAR)
     qualified: bool | None = None
     hours_per_week: Decimal | None = None
     days_per_week: int | None = None
@@ -118,6 +121,7 @@ def _age(t: _Text) -> int | None:
 def _year(t: _Text) -> int | None:
     spec = load_vocabulary().slots["year"]
     annee, reject = re.compile(spec["annee"]), re.compile(spec["reject_after"])
+    school = re.compile(spec["reject_after_annee"])  # "4e annee secondaire": a school year
     m = re.search(spec["number_after"], t.text)
     if m:
         t.take(m.start(), m.end())
@@ -132,6 +136,8 @@ def _year(t: _Text) -> int | None:
                     if strength == "weak" and not followed_by_annee:
                         continue
                     if not followed_by_annee and reject.match(rest):
+                        continue
+                    if followed_by_annee and school.match(rest[followed_by_annee.end():]):
                         continue
                     end = m.end() + (followed_by_annee.end() if followed_by_annee else 0)
                     candidates.append((m.start(), end, int(year)))

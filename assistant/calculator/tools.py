@@ -40,8 +40,11 @@ class MasterTotalArgs(BaseModel):
     year: int | None = Field(default=None, ge=1, le=2, description="Année du master (calendrier des stages).")
 
 
+_YEAR_HELP = "Année de formation : 1, 2 ou 3 (le barème s'arrête à la 3e ; au-delà, la source ne donne pas de montant)."
+
+
 class IfapmeArgs(BaseModel):
-    year: int = Field(ge=1, le=3, description="Année de formation : 1, 2 ou 3.")
+    year: int = Field(ge=1, le=calc.MAX_YEAR, description=_YEAR_HELP)
     qualified: bool | None = Field(default=None, description="Stagiaire qualifié (true) ou non (false).")
 
 
@@ -51,7 +54,7 @@ class IfapmeTotalArgs(IfapmeArgs):
 
 class CispArgs(BaseModel):
     age: int = Field(ge=0, le=120, description="Âge du jeune en années.")
-    year: int = Field(ge=1, le=3, description="Année de formation : 1, 2 ou 3.")
+    year: int = Field(ge=1, le=calc.MAX_YEAR, description=_YEAR_HELP)
     hours_per_week: Decimal = Field(gt=0, le=60, description="Heures prestées en entreprise par semaine.")
 
 
@@ -83,7 +86,7 @@ class SchemeArgs(BaseModel):
 
 
 class DurationArgs(SchemeArgs):
-    year: int | None = Field(default=None, ge=1, le=3, description="Année (master : calendrier des stages).")
+    year: int | None = Field(default=None, ge=1, le=calc.MAX_YEAR, description="Année (master : calendrier des stages).")
 
 
 def _content(c: Calculation) -> str:
