@@ -48,9 +48,9 @@ PHRASINGS: list[tuple[str, dict]] = [
     ("4e annee ifapme", {"year": 4, "schemes": ["ifapme"]}),
     ("4ème année", {"year": 4}),
     ("4eme annee", {"year": 4}),
-    ("jsuis en 4e", {"year": 4}),
+    ("jsuis en 4e", {}),  # bare "4e" is more often a school year: years 4-6 need "annee"
     ("quatrième année", {"year": 4}),
-    ("quatrieme", {"year": 4}),
+    ("quatrieme", {}),
     ("5e annee", {"year": 5}),
     ("cinquième année", {"year": 5}),
     ("sixieme annee", {"year": 6}),
