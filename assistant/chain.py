@@ -403,7 +403,7 @@ class Assistant:
         """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
         share = guard.support(sentence, prep.evidence, self._calculation_tokens(prep), _scheme_name_tokens())
         if share < self.settings.min_sentence_support:
-            notes.append(f"phrase non étayée retirée ({share:.0%})")
+            notes.append(f"{guard.CAUGHT['unsupported_sentence']} ({share:.0%})")
             log.info("unsupported sentence left out (%.2f): %s", share, sentence)
             return False
         return True
@@ -439,7 +439,7 @@ class Assistant:
                 kept = "".join(s for s in guard.sentences_of(verdict.text) if self._supported(s, prep, notes)).strip()
                 if kept or (lead and (attempt == 2 or not verdict.uncited)):
                     if attempt == 2:
-                        notes.append("réponse régénérée")
+                        notes.append(guard.REGENERATED)
                     return Draft(self._with_asks(f"{lead} {kept}".strip(), prep), guard=notes)
                 if not lead:
                     notes.append("aucune phrase étayée")
@@ -602,7 +602,7 @@ class Assistant:
             notes += problems
             if error is None and not gate.failed and (model_shown or (lead and (attempt == 2 or not problems))):
                 if attempt == 2:
-                    notes.append("réponse régénérée")
+                    notes.append(guard.REGENERATED)
                 break
             if error is None and problems and not model_shown and attempt == 1:
                 # (a failure of rules 1-3 or 5; sentences merely left out lead to the fallback)

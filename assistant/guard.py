@@ -170,13 +170,32 @@ class Verdict:
 
     def problems(self) -> list[str]:
         """Short log lines (also returned in ChatResponse.guard)."""
-        out = [f"montant non justifié : {format_eur(a)}" for a in self.unsupported_amounts]
-        out += [f"nombre non justifié : {n}" for n in self.unsupported_numbers]
-        out += [f"source inexistante : [{m}]" for m in self.bad_markers]
-        out += [f"résultat du calcul absent : {r}" for r in self.missing_results]
+        out = [f"{CAUGHT['amount']} : {format_eur(a)}" for a in self.unsupported_amounts]
+        out += [f"{CAUGHT['number']} : {n}" for n in self.unsupported_numbers]
+        out += [f"{CAUGHT['marker']} : [{m}]" for m in self.bad_markers]
+        out += [f"{CAUGHT['result']} : {r}" for r in self.missing_results]
         if self.uncited:
-            out.append("aucune source citée")
+            out.append(CAUGHT["uncited"])
         return out
+
+
+# What the guard writes in ChatResponse.guard when it catches something (evaluations count them).
+CAUGHT = {
+    "amount": "montant non justifié",
+    "number": "nombre non justifié",
+    "marker": "source inexistante",
+    "result": "résultat du calcul absent",
+    "uncited": "aucune source citée",
+    "unsupported_sentence": "phrase non étayée retirée",
+}
+
+
+REGENERATED = "réponse régénérée"  # the chain's note when a regenerated answer passed
+
+
+def caught(notes: Iterable[str]) -> bool:
+    """Did the guard catch something in the model's text (ChatResponse.guard)?"""
+    return any(note.startswith(label) for note in notes for label in CAUGHT.values())
 
 
 def _insert_marker(sentence: str, marker: int) -> str:

@@ -14,6 +14,10 @@ Definitions (a metric is None when no case measures it, e.g. no case expects a r
   with the response's `refused` flag as the prediction.
 - latency_p50_ms / latency_p95_ms: wall-clock time per question as the runner measured it.
 - errors: requests that raised or returned an HTTP error.
+- guard_caught / regenerated / fallbacks (when the responses' guard notes are given): answers in
+  which the guard caught something in the model's text (an unsupported figure or number, a marker
+  to no source, no citation, a sentence its sources do not support), answers regenerated after a
+  catch, and answers replaced by the extractive fallback (a catch twice, or the model failing).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.guard import REGENERATED, caught
 from evals.judge import Verdict
 from evals.suites import Case
 
@@ -42,9 +47,12 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def aggregate(
-    cases: Sequence[Case], verdicts: Sequence[Verdict], latencies_ms: Sequence[float]
+    cases: Sequence[Case],
+    verdicts: Sequence[Verdict],
+    latencies_ms: Sequence[float],
+    guard_notes: Sequence[tuple[Sequence[str], bool | None]] | None = None,
 ) -> dict[str, Any]:
-    """Metrics over parallel lists of cases, verdicts and latencies."""
+    """Metrics over parallel lists of cases, verdicts and latencies (and (guard, fallback) pairs)."""
     n = len(verdicts)
     with_sources = [v for c, v in zip(cases, verdicts, strict=True) if c.sources]
     ranks = [v.hit_rank for v in with_sources]
@@ -76,6 +84,10 @@ def aggregate(
     metrics["latency_p50_ms"] = percentile(latencies_ms, 50)
     metrics["latency_p95_ms"] = percentile(latencies_ms, 95)
     metrics["errors"] = sum(1 for v in verdicts if v.error is not None)
+    if guard_notes is not None:
+        metrics["guard_caught"] = sum(1 for notes, _ in guard_notes if caught(notes))
+        metrics["regenerated"] = sum(1 for notes, _ in guard_notes if REGENERATED in notes)
+        metrics["fallbacks"] = sum(1 for _, fallback in guard_notes if fallback)
     return metrics
 
 
@@ -97,6 +109,9 @@ LABELS: dict[str, str] = {
     "latency_p50_ms": "latence p50 (ms)",
     "latency_p95_ms": "latence p95 (ms)",
     "errors": "erreurs",
+    "guard_caught": "réponses où la garde a corrigé le modèle",
+    "regenerated": "réponses régénérées",
+    "fallbacks": "réponses de secours (extractives)",
 }
 
 

@@ -195,7 +195,10 @@ def run_cases(suites: Sequence[Suite], ask: Asker, console: Console) -> list[tup
 
 
 def metrics_for(results: Sequence[tuple[Case, Verdict, dict[str, Any]]]) -> dict[str, Any]:
-    return aggregate([r[0] for r in results], [r[1] for r in results], [r[2]["latency_ms"] for r in results])
+    return aggregate(
+        [r[0] for r in results], [r[1] for r in results], [r[2]["latency_ms"] for r in results],
+        [(r[2]["guard"] or [], r[2]["fallback"]) for r in results],
+    )
 
 
 SHORT_LABELS = {"cases": "cas", "pass_rate": "réussite", "fact_recall": "faits", "amount_exactness": "montants",

@@ -60,7 +60,8 @@ class FakeAssistant:
             amount = 1035.20 if req.message not in self.broken else 848.90
             return ChatResponse(answer=f"À 21 ans : {amount:.2f} €".replace(".", ","), citations=cite, backend="fake",
                                 calculations=[CalculationOut(name="cip_indemnity", result=amount)])
-        return ChatResponse(answer="À 18 ans : 848,90 € par mois.", citations=cite, backend="fake")
+        return ChatResponse(answer="À 18 ans : 848,90 € par mois.", citations=cite, backend="fake",
+                            guard=["aucune source citée", "réponse régénérée"])
 
 
 @pytest.fixture
@@ -114,6 +115,8 @@ def test_end_to_end_reports(fake_chain, suite_file: Path, thresholds: Path, tmp_
     assert report["overall"]["refusal_recall"] == 1.0
     assert report["overall"]["hit_at_1"] == 1.0 and report["overall"]["mrr"] == 1.0
     assert report["overall"]["latency_p50_ms"] is not None
+    # the guard's catches are counted from the responses' notes
+    assert (report["overall"]["guard_caught"], report["overall"]["regenerated"], report["overall"]["fallbacks"]) == (1, 1, 0)
     assert report["per_suite"]["fake"]["cases"] == 4
     failed = {c["id"]: c for c in report["cases"] if not c["passed"]}
     assert set(failed) == {"fake-injection"}
