@@ -10,6 +10,7 @@ alternate between the answer and the follow-up rewrite.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import warnings
@@ -71,6 +72,8 @@ def _llamacpp(model_path: str, threads: int, n_ctx: int, max_tokens: int, temper
         from llama_cpp import LlamaRAMCache
 
         model.client.set_cache(LlamaRAMCache(capacity_bytes=cache_mb << 20))
+    # Freed before the interpreter tears llama_cpp down (else its __del__ prints a TypeError at exit).
+    atexit.register(model.client.close)
     return model
 
 
