@@ -27,7 +27,7 @@ from assistant.text import fold
 
 log = logging.getLogger(__name__)
 
-_SLOT_FIELDS = ("age", "year", "qualified", "hours_per_week", "days_per_week", "days", "months", "amount", "region")
+_SLOT_FIELDS = ("age", "year", "qualified", "hours_per_week", "days_per_week", "days", "months", "amount", "region", "as_of")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.calculator import Calculation, find_amounts
 from assistant.calculator import calculations as calc
+from assistant.calculator.dates import AsOf
 from assistant.calculator.rates import get_rates
 
 D = Decimal
@@ -102,6 +103,88 @@ def test_master_notes_quote_both_monthly_figures() -> None:
     assert "« Sur une base mensuelle forfaitaire de 796,9 € »" in notes
     assert "796,3 €" in notes and "Fiscalité" in notes
     assert "7.218 €" in notes and "7.813 €" in notes
+
+
+def _guard_passes(c: Calculation) -> None:
+    """The guard's rule: every euro figure of the statement is the result or is in the formula or notes;
+    and every euro figure written anywhere is a value of rates.yaml or the result (never typed in code)."""
+    vouched = set(find_amounts(c.formula + " " + " ".join(c.notes)))
+    if c.result is not None:
+        vouched.add(c.result)
+    for value in find_amounts(c.statement):
+        assert value in vouched, (value, c.statement)
+    sourced = {r.value for r in get_rates().rates} | ({c.result} if c.result is not None else set())
+    for text in [c.statement, c.formula, *c.notes]:
+        for value in find_amounts(text):
+            assert value in sourced, (value, text)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "result", "label"),
+    [
+        (AsOf(year=2011), D(7218), "montant de base 2011"),
+        (AsOf(year=2016, month=6), D(7813), "indexé depuis le 01/06/2016"),
+        (AsOf(year=2016, month=6, day=1), D(7813), "indexé depuis le 01/06/2016"),
+        (AsOf(year=2016, month=6, before=True), D(7218), "montant de base 2011"),
+        (AsOf(year=2018), D(7813), "indexé depuis le 01/06/2016"),
+    ],
+)
+def test_master_lump_sum_at_a_past_date(as_of: AsOf, result: Decimal, label: str) -> None:
+    c = calc.cip_master_indemnity(as_of=as_of)
+    assert c.result == result and c.date_label == label
+    stated = find_amounts(c.statement)
+    assert stated[0] == result  # the amount asked for comes first...
+    assert stated[-1] == D(7969) and "le plus récent" in c.statement  # ...then the most recent one
+    assert as_of.label() in c.statement.lower() and label in c.statement
+    assert "796,90 €" in " ".join(c.notes) and "79,69 €" not in c.statement  # the bases are 2019's only
+    _guard_passes(c)
+    assert_consistent(c)
+
+
+def test_master_2011_statement() -> None:
+    c = calc.cip_master_indemnity(as_of=AsOf(year=2011))
+    assert c.statement.startswith("En 2011, l'indemnité forfaitaire du master en alternance était de 7.218 € par année")
+    assert "7.813 € (indexé depuis le 01/06/2016)" in c.statement and "7.969 € (index au 01/01/2019)" in c.statement
+    assert c.valid_from == "2011-01-01" and c.inputs == {"as_of": "2011-12-31"}
+
+
+def test_master_year_with_an_indexation_inside_gives_the_earlier_amount_too() -> None:
+    c = calc.cip_master_indemnity(as_of=AsOf(year=2016))
+    assert c.result == D(7813) and "avant cette date : 7.218 €" in c.statement
+    _guard_passes(c)
+
+
+@pytest.mark.parametrize("as_of", [AsOf(year=2005), AsOf(year=2011, before=True), AsOf(year=2010, month=12)])
+def test_master_before_the_first_amount_gives_no_figure(as_of: AsOf) -> None:
+    c = calc.cip_master_indemnity(as_of=as_of)
+    assert c.result is None and not c.missing
+    assert "ne donne pas de montant" in c.statement and "de 2011" in c.statement
+    _guard_passes(c)
+    assert_consistent(c)
+
+
+@pytest.mark.parametrize("as_of", [AsOf(year=2019), AsOf(year=2019, month=1, day=1), AsOf(year=2024)])
+def test_master_at_or_after_the_latest_index_gives_the_latest(as_of: AsOf) -> None:
+    c = calc.cip_master_indemnity(as_of=as_of)
+    assert c.result == D(7969) and "79,69 €" in c.statement
+    assert ("ne donne pas de montant plus récent" in c.statement) == (as_of.year > 2019)
+    _guard_passes(c)
+
+
+def test_master_without_a_date_is_unchanged() -> None:
+    c = calc.cip_master_indemnity()
+    assert c.result == D(7969) and c.inputs == {} and c.valid_from == "2019-01-01"
+    assert c.statement.startswith("En master en alternance, l'indemnité forfaitaire est de 7.969 €")
+    _guard_passes(c)
+
+
+def test_master_total_before_the_bases_is_not_computed() -> None:
+    c = calc.cip_master_total(days=100, as_of=AsOf(year=2011))
+    assert c.result is None and "ne donne la base journalière" in c.statement and "7.218 €" in c.statement
+    _guard_passes(c)
+    assert_consistent(c)
+    later = calc.cip_master_total(days=100, as_of=AsOf(year=2020))
+    assert later.result == calc.cip_master_total(days=100).result == D("7969.00")
 
 
 def test_master_103_days() -> None:

@@ -85,3 +85,13 @@ def test_invalid_arguments_are_rejected(name: str, args: dict) -> None:
 def test_json_schema_for_models() -> None:
     schema = TOOLS["cisp_indemnity"].args_schema.model_json_schema()
     assert set(schema["required"]) == {"age", "year", "hours_per_week"}
+
+
+def test_master_tool_takes_the_year_asked() -> None:
+    from assistant.calculator.dates import AsOf
+
+    assert call("cip_master_indemnity").artifact == calc.cip_master_indemnity()
+    message = call("cip_master_indemnity", as_of_year=2011)
+    assert message.artifact == calc.cip_master_indemnity(AsOf(year=2011)) and "7.218 €" in message.content
+    with pytest.raises(ValidationError):
+        call("cip_master_indemnity", as_of_year=1990)

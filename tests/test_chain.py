@@ -60,8 +60,9 @@ PASSAGES = [
 class LexicalSearch:
     """search(query, k, mode, schemes): passages sharing the most analyzed words; records its calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, passages: list[Passage] | None = None) -> None:
         self.calls: list[dict] = []
+        self.passages = passages if passages is not None else PASSAGES
 
     def __call__(self, query: str, k: int = 5, mode: str = "hybrid", schemes: list[str] | None = None) -> list[Passage]:
         self.calls.append({"query": query, "k": k, "schemes": schemes})
@@ -70,12 +71,18 @@ class LexicalSearch:
         def score(p: Passage) -> float:
             return len(words & set(analyze(p.text))) + (2 if schemes and set(p.schemes) & set(schemes) else 0)
 
-        return sorted(PASSAGES, key=score, reverse=True)[:k]
+        return sorted(self.passages, key=score, reverse=True)[:k]
 
 
-def make(backend: str = "extractive", script: list[str] | None = None, sleep: float | None = None, **settings) -> Assistant:
+def make(
+    backend: str = "extractive",
+    script: list[str] | None = None,
+    sleep: float | None = None,
+    passages: list[Passage] | None = None,
+    **settings,
+) -> Assistant:
     llm = FakeListChatModel(responses=script, sleep=sleep) if script else None
-    return Assistant(Settings(llm_backend=backend, **settings), llm=llm, search=LexicalSearch())
+    return Assistant(Settings(llm_backend=backend, **settings), llm=llm, search=LexicalSearch(passages))
 
 
 def ask(assistant: Assistant, message: str, history: list[Turn] | None = None) -> ChatResponse:
@@ -115,6 +122,33 @@ def test_extractive_answer_from_passages() -> None:
     response = ask(make(), "Combien de temps dure le stage d'insertion professionnelle ?")
     assert "310 jours" in response.answer
     assert response.citations[0].doc_id == "stage-insertion-professionnelle"
+    assert_contract(response)
+
+
+MASTER_PASSAGE = _passage(
+    "master:indemnite", "cip-master-alternance", "La CIP dans les masters en alternance", "Indemnité",
+    "Dans le projet des masters en alternance, l'indemnité a été fixée en 2011 par un accord-cadre "
+    "patronat/syndicats/hautes écoles/cabinet JC Marcourt à un montant de base de 7.218 € par année académique "
+    "(montant indexé depuis le 01/06/2016 : 7.813 €), hors indemnités fixées par ou en vertu d'autres dispositions.\n\n"
+    "Suivant l'index au 01/01/2019, les entreprises ont le choix de répartir ce montant forfaitaire de 7969 € :",
+    ["cip-master"],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("Quel était le montant de base de l'indemnité fixé en 2011 pour les masters en alternance ?", "7.218 €"),
+        ("le montant indexe depuis juin 2016 pour le master en alternance ?", "7.813 €"),
+    ],
+)
+def test_extractive_answer_gives_the_amount_of_the_date_asked(question: str, figure: str) -> None:
+    response = ask(make(passages=[*PASSAGES, MASTER_PASSAGE]), question)
+    assert figure in response.answer
+    assert response.answer.index(figure) < response.answer.index("7.969 €")  # the date's amount, then the latest
+    assert [c.name for c in response.calculations] == ["cip_master_indemnity"]
+    assert not any("montant non justifié" in g for g in response.guard), response.guard
+    assert not response.refused and not response.fallback
     assert_contract(response)
 
 

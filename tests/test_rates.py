@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from assistant.calculator.rates import (
     document_text,
     fold_spaces,
     load_rates,
+    rate_at,
 )
 from assistant.calculator.vocabulary import numbers_in
 from assistant.config import PROJECT_ROOT
@@ -155,3 +157,62 @@ def test_advisor_edit_flow(tmp_path: Path) -> None:
     edited.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     problems = check_rates(CORPUS, load_rates(edited))
     assert [p.split(":")[0] for p in problems] == ["cip_indemnity_21"]
+
+
+# --- series (an indexation history) -----------------------------------------------------------
+
+
+def test_master_lump_series_is_the_brochures_history() -> None:
+    assert [r.id for r in TABLE.series("master_lump")] == ["master_lump_2011", "master_lump_2016", "master_lump_2019"]
+    assert TABLE.get("master_lump_2011").date_label == "montant de base 2011"  # "fixée en 2011", no day
+
+
+@pytest.mark.parametrize(
+    ("when", "rate_id"),
+    [
+        (date(2011, 1, 1), "master_lump_2011"),
+        (date(2011, 12, 31), "master_lump_2011"),
+        (date(2016, 5, 31), "master_lump_2011"),
+        (date(2016, 6, 1), "master_lump_2016"),  # valid from its own date on
+        (date(2018, 12, 31), "master_lump_2016"),
+        (date(2019, 1, 1), "master_lump_2019"),
+        (date(2030, 1, 1), "master_lump_2019"),
+        (None, "master_lump_2019"),  # no date asked: the most recent
+    ],
+)
+def test_rate_at_gives_the_latest_rate_valid_on_the_date(when: date | None, rate_id: str) -> None:
+    found = rate_at("master_lump", when)
+    assert found is not None and found.id == rate_id
+    assert TABLE.at("master_lump", when) == found
+
+
+def test_rate_at_before_the_first_rate_gives_none() -> None:
+    assert rate_at("master_lump", date(2005, 6, 1)) is None
+    assert rate_at("master_lump", date(2010, 12, 31)) is None
+
+
+def test_unknown_series_raises() -> None:
+    with pytest.raises(KeyError):
+        TABLE.series("no_such_series")
+
+
+def test_only_the_master_lump_sum_has_a_dated_history() -> None:
+    """Other figures have a single date in the corpus: no series is invented for them."""
+    assert {r.series for r in TABLE.rates} == {None, "master_lump"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"valid_from": None}, "needs a valid_from"),
+        ({"valid_from": "2024-05-01"}, "same valid_from"),
+        ({"unit": "EUR/an"}, "unit or scheme"),
+    ],
+)
+def test_a_series_needs_distinct_dates_and_one_unit(changes: dict, message: str) -> None:
+    first = _one_rate(series="cip_18")
+    second = _one_rate(id="cip_indemnity_18_bis", series="cip_18", **changes)
+    if "valid_from" not in changes:
+        second["valid_from"] = "2025-01-01"
+    with pytest.raises(ValidationError, match=message):
+        RateTable.model_validate({"rates": [first, second]})

@@ -190,3 +190,55 @@ def test_yes_no_question_compares_the_scheme_allocation() -> None:
 def test_yes_no_question_without_enough_slots_asks_for_the_amount() -> None:
     check = route("je perds les allocs en ifapme ?")[-1]
     assert check.result is None and check.missing == ["amount"] and "759,28 €" in check.statement
+
+
+# --- the date asked about: the rate valid then (master's lump sum history) --------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "result"),
+    [
+        ("Quel était le montant de base de l'indemnité fixé en 2011 pour les masters en alternance ?", D(7218)),
+        ("le montant indexe depuis juin 2016 pour le master en alternance ?", D(7813)),
+        ("combien en master en alternance au 01/06/2016 ?", D(7813)),
+        ("combien en master en alternance en 2019 ?", D(7969)),
+        ("combien en master en alternance ?", D(7969)),  # no date: the most recent, as before
+        ("quel est le montant de l'indemnité du master en alternance ?", D(7969)),
+    ],
+)
+def test_master_amount_at_the_date_asked(question: str, result: Decimal) -> None:
+    [c] = route(question)
+    assert c.name == "cip_master_indemnity" and c.result == result
+
+
+def test_master_amount_before_the_first_one_gives_no_figure() -> None:
+    [c] = route("combien touchait un étudiant en master en alternance en 2005 ?")
+    assert c.name == "cip_master_indemnity" and c.result is None and "ne donne pas de montant" in c.statement
+
+
+def test_master_total_for_a_date_before_the_bases_is_not_computed() -> None:
+    [c] = route("en master alternance combien pour 103 jours en 2011")
+    assert c.name == "cip_master_total" and c.result is None and "7.218 €" in c.statement
+    [now] = route("en master alternance combien pour 103 jours")
+    assert now.result == D("8208.07")
+
+
+def test_a_date_alone_continues_the_earlier_request() -> None:
+    earlier = extract_slots("Quel était le montant de base fixé en 2011 pour les masters en alternance ?")
+    [c] = route("et en 2016 ?", slots=earlier)
+    assert c.name == "cip_master_indemnity" and c.result == D(7813)
+    # the date belongs to its turn: a later question without one gets today's amount
+    [later] = route("combien en master en alternance ?", slots=earlier)
+    assert later.result == D(7969)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["combien en 2024 ?", "c combien le salaire d'un ingenieur en 2024 ?", "qui a gagne le match en 2016 ?"],
+)
+def test_a_date_alone_is_not_a_question_about_internships(question: str) -> None:
+    assert route(question) == []
+
+
+def test_a_date_does_not_change_other_schemes() -> None:
+    assert route("c combien la cip a 18 ans en 2016") == route("c combien la cip a 18 ans")

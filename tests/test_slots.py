@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.calculator import Slots, extract_slots
+from assistant.calculator.dates import AsOf
 
 D = Decimal
 
@@ -157,6 +158,17 @@ PHRASINGS: list[tuple[str, dict]] = [
         {"year": 4, "schemes": ["ifapme"], "intents": ["amount"]},
     ),
     ("je suis en 4e annee, le 4e mois de ma convention", {"year": 4}),
+    # the date asked about (as_of): a year 2000-2099 after a word, with a month, or in a full date
+    ("fixé en 2011", {"as_of": {"year": 2011, "month": None, "day": None, "before": False}}),
+    ("en 2016", {"as_of": {"year": 2016, "month": None, "day": None, "before": False}}),
+    ("depuis juin 2016", {"as_of": {"year": 2016, "month": 6, "day": None, "before": False}}),
+    ("au 01/06/2016", {"as_of": {"year": 2016, "month": 6, "day": 1, "before": False}}),
+    ("avant 2011", {"as_of": {"year": 2011, "month": None, "day": None, "before": True}}),
+    # ...never an amount, an age, a year of training, a duration or a count
+    ("7.218 €", {"amount": D(7218)}),
+    ("en 2019-2020", {}),  # an academic year spans two rates: not read
+    ("2000 Anvers", {}),  # a postal code
+    ("en 1999", {}),
 ]
 
 
@@ -222,3 +234,68 @@ def test_vocabulary_patterns_are_written_folded() -> None:
     for line in VOCABULARY_FILE.read_text(encoding="utf-8").splitlines():
         if line.lstrip().startswith("- ") or ": \"" in line:
             assert not re.search(r"[À-ÿ]", line), line
+
+
+# --- the date a question asks about (as_of) ---------------------------------------------------
+
+YEARS_ASKED = [
+    ("Quel était le montant de base de l'indemnité fixé en 2011 pour les masters en alternance ?", AsOf(year=2011)),
+    ("le montant indexe depuis juin 2016 pour le master en alternance ?", AsOf(year=2016, month=6)),
+    ("combien en master en 2016 ?", AsOf(year=2016)),
+    ("quel montant au 01/06/2016 ?", AsOf(year=2016, month=6, day=1)),
+    ("et en 2019 ?", AsOf(year=2019)),
+    ("le 1er janvier 2019", AsOf(year=2019, month=1, day=1)),
+    ("en fév. 2017", AsOf(year=2017, month=2)),
+    ("avant juin 2016", AsOf(year=2016, month=6, before=True)),
+    ("en 2016 j'ai 19 ans et je touche 800 €", AsOf(year=2016)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), YEARS_ASKED, ids=[t for t, _ in YEARS_ASKED])
+def test_the_date_asked_is_read(text: str, expected: AsOf) -> None:
+    assert extract_slots(text).as_of == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai 21 ans", "7.218 €", "2e annee", "310 jours", "je gagne 2050 par mois", "2016 €", "en 2010 heures",
+        "pour 2016 jours", "2000 Anvers", "en 1999", "en 2100", "le 31/02/2016", "en 2019-2020", "2011,50 €",
+        "la CIP paie 1.035,20 € à 21 ans", "3e année pendant 12 mois", "103 jours × 79,69 €",
+    ],
+)
+def test_ages_amounts_durations_and_counts_are_not_years(text: str) -> None:
+    assert extract_slots(text).as_of is None
+
+
+def test_the_other_slots_are_unchanged_by_a_date() -> None:
+    slots = extract_slots("en 2016 j'ai 19 ans, 2e année, 24h par semaine, je touche 800 € par mois pendant 6 mois")
+    assert (slots.age, slots.year, slots.hours_per_week, slots.amount, slots.months) == (19, 2, D(24), D(800), 6)
+    assert slots.as_of == AsOf(year=2016)
+
+
+def test_a_date_is_no_situation_and_is_not_carried_to_the_next_turn() -> None:
+    first = extract_slots("combien en master en alternance en 2011 ?")
+    assert first.as_of == AsOf(year=2011) and not first.has_situation()
+    assert extract_slots("et par jour ?", previous=first).as_of is None
+    assert extract_slots("et en 2016 ?", previous=first).as_of == AsOf(year=2016)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "when", "label"),
+    [
+        (AsOf(year=2011), "2011-12-31", "en 2011"),
+        (AsOf(year=2016, month=6), "2016-06-30", "en juin 2016"),
+        (AsOf(year=2016, month=6, day=1), "2016-06-01", "au 01/06/2016"),
+        (AsOf(year=2011, before=True), "2010-12-31", "avant 2011"),
+        (AsOf(year=2016, month=6, day=1, before=True), "2016-05-31", "avant le 01/06/2016"),
+    ],
+)
+def test_as_of_looks_up_the_periods_last_day(as_of: AsOf, when: str, label: str) -> None:
+    assert as_of.when.isoformat() == when and as_of.label() == label
+
+
+@pytest.mark.parametrize("year", [1999, 2100])
+def test_as_of_years_are_limited(year: int) -> None:
+    with pytest.raises(ValueError):
+        AsOf(year=year)

@@ -7,11 +7,13 @@ for a situation, the Calculation says so (result None) and points to who can ans
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from assistant.calculator.dates import AsOf
 from assistant.calculator.money import format_eur, format_number, round_cents
-from assistant.calculator.rates import Rate, get_rates
+from assistant.calculator.rates import Rate, get_rates, rate_at
 from assistant.calculator.result import Calculation
 from assistant.schemes import competent_body
 
@@ -183,59 +185,206 @@ def cip_total(age: int | None, months: int | None) -> Calculation:
 
 # --- CIP in a master en alternance ----------------------------------------------------------
 
+# The yearly lump sum's indexation history (rates.yaml, `series`).
+MASTER_LUMP = "master_lump"
+
+
+def _since(day: date) -> str:
+    """"de 2011" for a rate dated only by its year (1 January), else "du 01/06/2016"."""
+    return f"de {day.year}" if (day.month, day.day) == (1, 1) else f"du {day.strftime('%d/%m/%Y')}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lump_history() -> str:
+    return ", ".join(f"{eur(r.value)} ({r.date_label})" for r in get_rates().series(MASTER_LUMP))
+
+
+def _bases_lump() -> Rate:
+    """The lump sum the monthly and daily bases divide (the one valid when the bases are dated)."""
+    found = rate_at(MASTER_LUMP, rate("master_monthly").valid_from)
+    return found if found is not None else get_rates().series(MASTER_LUMP)[-1]
+
 
 def _master_notes() -> list[str]:
-    r2011, r2016, r2019 = rate("master_lump_2011"), rate("master_lump_2016"), rate("master_lump_2019")
+    latest, lump = get_rates().series(MASTER_LUMP)[-1], _bases_lump()
     monthly, other = rate("master_monthly"), rate("master_monthly_tax_section")
     return [
-        f"Historique du forfait annuel : {eur(r2011.value)} (base 2011), {eur(r2016.value)} (indexé depuis "
-        f"le 01/06/2016), {eur(r2019.value)} (index au 01/01/2019) ; c'est le plus récent qui est utilisé.",
+        f"Historique du forfait annuel : {_lump_history()} ; sans date demandée, c'est le plus récent "
+        f"({latest.date_label}) qui est utilisé.",
         f"Le document est incohérent : il écrit « {monthly.quote} » (index au 01/01/2019) mais aussi, dans "
         f"la section Fiscalité, « {other.quote} ». Le calcul retient {eur(monthly.value)}, la base "
-        f"mensuelle donnée avec le forfait de {eur(r2019.value)} ({format_number(10)} × {eur(monthly.value)} "
-        f"= {eur(r2019.value)}) ; {eur(other.value)} n'est pas daté. Faites confirmer le montant par "
+        f"mensuelle donnée avec le forfait de {eur(lump.value)} ({format_number(10)} × {eur(monthly.value)} "
+        f"= {eur(lump.value)}) ; {eur(other.value)} n'est pas daté. Faites confirmer le montant par "
         f"{competent_body('cip-master')}.",
         "Montant défini sur la base du RMMM pour les plus de 21 ans, susceptible d'être indexé depuis 2019.",
     ]
 
 
-def cip_master_indemnity() -> Calculation:
-    """The yearly lump sum of a master en alternance and its monthly and daily bases."""
-    lump, monthly, daily, divisor = (
-        rate("master_lump_2019"),
-        rate("master_monthly"),
-        rate("master_daily"),
-        rate("master_daily_divisor"),
+def _master_rates() -> list[Rate]:
+    return [*get_rates().series(MASTER_LUMP), rate("master_monthly"), rate("master_daily"),
+            rate("master_daily_divisor"), rate("master_monthly_tax_section")]
+
+
+def _bases_text() -> str:
+    """How the lump sum is spread (the brochure gives the bases only with one lump sum)."""
+    lump, monthly, daily, divisor = _bases_lump(), rate("master_monthly"), rate("master_daily"), rate("master_daily_divisor")
+    return (
+        f"une base mensuelle de {eur(monthly.value)} ou sur une base journalière de {eur(daily.value)} "
+        f"({eur(lump.value)} / {format_number(divisor.value)} jours de formation en entreprise)"
     )
+
+
+def _earlier_in_period(chosen: Rate, as_of: AsOf) -> str:
+    """" ; avant cette date : 7.218 €" when the rate changed during the period asked ("en 2016")."""
+    history = get_rates().series(MASTER_LUMP)
+    index = history.index(chosen)
+    if as_of.before or index == 0 or chosen.valid_from is None or chosen.valid_from <= as_of.start:
+        return ""
+    previous = history[index - 1]
+    return f" ; avant cette date : {eur(previous.value)}"
+
+
+def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
+    """The yearly lump sum of a master en alternance and its monthly and daily bases.
+
+    `as_of`: the date the question asks about; the lump sum valid then is given (with the most
+    recent one), or none before the first one. Without it, the most recent lump sum.
+    """
+    history = get_rates().series(MASTER_LUMP)
+    first, latest = history[0], history[-1]
+    monthly, daily, divisor = rate("master_monthly"), rate("master_daily"), rate("master_daily_divisor")
+    base = {
+        "name": "cip_master_indemnity",
+        "label": "Indemnité de CIP en master en alternance (forfait annuel)",
+        "inputs": {} if as_of is None else {"as_of": as_of.when.isoformat()},
+        "notes": _master_notes(),
+    }
+    rates = _master_rates()
+    if as_of is None:
+        return Calculation(
+            **base,
+            result=latest.value,
+            formula=(
+                f"{eur(_bases_lump().value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
+                f"base mensuelle : {eur(monthly.value)}"
+            ),
+            statement=(
+                f"En master en alternance, l'indemnité forfaitaire est de {eur(latest.value)} par année académique "
+                f"({latest.date_label}), que l'entreprise peut répartir sur {_bases_text()}."
+            ),
+            **_sourced(latest, *rates),
+        )
+    when = as_of.label()
+    chosen = rate_at(MASTER_LUMP, as_of.when)
+    if chosen is None:
+        return Calculation(
+            **base,
+            formula=f"{when} : pas de montant dans la brochure (premier montant : {eur(first.value)}, {first.date_label})",
+            statement=(
+                f"La brochure ne donne pas de montant {when} : le plus ancien qu'elle cite est celui "
+                f"{_since(first.valid_from or as_of.when)} ({eur(first.value)} par année académique, {first.date_label}) ; "
+                f"le plus récent est de {eur(latest.value)} par année académique ({latest.date_label})."
+            ),
+            **_sourced(first, *rates),
+        )
+    earlier = _earlier_in_period(chosen, as_of)
+    if chosen == latest:
+        newer_year = latest.valid_from is not None and as_of.when.year > latest.valid_from.year
+        if newer_year:
+            lead = (
+                f"{_capital(when)}, la brochure ne donne pas de montant plus récent que celui "
+                f"{_since(latest.valid_from or as_of.when)} : l'indemnité forfaitaire du master en alternance "
+                f"est de {eur(latest.value)} par année académique ({latest.date_label}, susceptible d'avoir été "
+                f"indexée depuis)"
+            )
+        else:
+            lead = (
+                f"{_capital(when)}, l'indemnité forfaitaire du master en alternance est de {eur(latest.value)} "
+                f"par année académique ({latest.date_label}{earlier})"
+            )
+        return Calculation(
+            **base,
+            result=latest.value,
+            formula=(
+                f"{when} : {eur(latest.value)} par année académique ({latest.date_label}, le plus récent) ; "
+                f"{eur(_bases_lump().value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
+                f"base mensuelle : {eur(monthly.value)}"
+            ),
+            statement=f"{lead}, que l'entreprise peut répartir sur {_bases_text()}.",
+            **_sourced(latest, *rates),
+        )
+    later = history[history.index(chosen) + 1:]
+    following = ", puis ".join(f"{eur(r.value)} ({r.date_label})" for r in later)
+    notes = [*base.pop("notes")]
+    if monthly.valid_from is not None and as_of.when < monthly.valid_from:
+        notes.insert(1, (
+            f"La brochure ne donne les bases mensuelle ({eur(monthly.value)}) et journalière ({eur(daily.value)}) "
+            f"qu'avec le forfait de {eur(_bases_lump().value)} ({monthly.date_label}) : elle n'en donne pas pour "
+            f"le montant de {eur(chosen.value)}."
+        ))
     return Calculation(
-        name="cip_master_indemnity",
-        label="Indemnité de CIP en master en alternance (forfait annuel)",
-        inputs={},
-        result=lump.value,
+        **base,
+        result=chosen.value,
         formula=(
-            f"{eur(lump.value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
-            f"base mensuelle : {eur(monthly.value)}"
+            f"{when} : {eur(chosen.value)} par année académique ({chosen.date_label}) ; "
+            f"montant le plus récent : {eur(latest.value)} ({latest.date_label})"
         ),
         statement=(
-            f"En master en alternance, l'indemnité forfaitaire est de {eur(lump.value)} par année académique "
-            f"({lump.date_label}), que l'entreprise peut répartir sur une base mensuelle de "
-            f"{eur(monthly.value)} ou sur une base journalière de {eur(daily.value)} "
-            f"({eur(lump.value)} / {format_number(divisor.value)} jours de formation en entreprise)."
+            f"{_capital(when)}, l'indemnité forfaitaire du master en alternance était de {eur(chosen.value)} par "
+            f"année académique ({chosen.date_label}{earlier}). Montant{'s' if len(later) > 1 else ''} "
+            f"suivant{'s' if len(later) > 1 else ''} selon la brochure : {following}, le plus récent."
         ),
-        notes=_master_notes(),
-        **_sourced(lump, monthly, daily, divisor, rate("master_lump_2011"), rate("master_lump_2016"),
-                   rate("master_monthly_tax_section")),
+        notes=notes,
+        **_sourced(chosen, *rates),
     )
 
 
-def cip_master_total(days: int | None = None, months: int | None = None, year: int | None = None) -> Calculation:
+def _master_total_before_bases(days: int | None, months: int | None, year: int | None, as_of: AsOf) -> Calculation:
+    """A total asked for a date before the bases: the brochure gives no daily or monthly basis then."""
+    monthly, daily, lump = rate("master_monthly"), rate("master_daily"), _bases_lump()
+    when = as_of.label()
+    chosen = rate_at(MASTER_LUMP, as_of.when)
+    if chosen is None:
+        then = f" La brochure ne donne pas de montant {when}."
+    else:
+        then = (f" {_capital(when)}, le forfait annuel était de {eur(chosen.value)} par année académique "
+                f"({chosen.date_label}).")
+    return Calculation(
+        name="cip_master_total",
+        label="Total de l'indemnité de master en alternance",
+        inputs={"days": days, "months": months, "year": year, "as_of": as_of.when.isoformat()},
+        formula=(
+            f"{when} : pas de base journalière ni mensuelle dans la brochure (bases à l'{daily.date_label} : "
+            f"{eur(daily.value)} par jour, {eur(monthly.value)} par mois, forfait de {eur(lump.value)})"
+        ),
+        statement=(
+            f"La brochure ne donne la base journalière ({eur(daily.value)}) et la base mensuelle "
+            f"({eur(monthly.value)}) qu'à l'{daily.date_label} : elle n'en donne pas {when}, aucun total n'est "
+            f"donc calculé pour cette date.{then}"
+        ),
+        notes=_master_notes(),
+        **_sourced(daily, monthly, *_master_rates()),
+    )
+
+
+def cip_master_total(
+    days: int | None = None, months: int | None = None, year: int | None = None, as_of: AsOf | None = None
+) -> Calculation:
     """Total for N days (× the daily basis) or N months (× the monthly basis) of a master en alternance.
 
     Without days or months, the master's own internship calendar (about 103 days in the first year,
-    106 in the second) gives the number of days when the year is known.
+    106 in the second) gives the number of days when the year is known. `as_of`: a date asked
+    about; before the bases' date the brochure has no basis, and no total is computed.
     """
-    lump, monthly, daily = rate("master_lump_2019"), rate("master_monthly"), rate("master_daily")
-    inputs = {"days": days, "months": months, "year": year}
+    lump, monthly, daily = _bases_lump(), rate("master_monthly"), rate("master_daily")
+    if as_of is not None and daily.valid_from is not None and as_of.when < daily.valid_from:
+        return _master_total_before_bases(days, months, year, as_of)
+    inputs: dict[str, object] = {"days": days, "months": months, "year": year}
+    if as_of is not None:
+        inputs["as_of"] = as_of.when.isoformat()
     notes = _master_notes()
     used: list[Rate] = [daily, monthly, lump, rate("master_monthly_tax_section")]
     if days is None and months is None and year in (1, 2):

@@ -49,6 +49,8 @@ class Rate(BaseModel):
     conditions: Conditions = Field(default_factory=Conditions)
     date_label: str | None = None
     valid_from: date | None = None
+    # Rates that are successive values of one amount (an indexation history) share a series name.
+    series: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
     doc_id: str
     figure: str = Field(min_length=1)
     quote: str = Field(min_length=10)
@@ -83,6 +85,14 @@ class RateTable(BaseModel):
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate rate ids: {sorted(duplicates)}")
+        for name in {r.series for r in self.rates if r.series}:
+            members = [r for r in self.rates if r.series == name]
+            if any(r.valid_from is None for r in members):
+                raise ValueError(f"series {name!r}: every rate needs a valid_from")
+            if len({r.valid_from for r in members}) < len(members):
+                raise ValueError(f"series {name!r}: two rates with the same valid_from")
+            if len({(r.unit, r.scheme) for r in members}) > 1:
+                raise ValueError(f"series {name!r}: the rates differ in unit or scheme")
         return self
 
     def get(self, rate_id: str) -> Rate:
@@ -93,6 +103,25 @@ class RateTable(BaseModel):
 
     def value(self, rate_id: str) -> Decimal:
         return self.get(rate_id).value
+
+    def series(self, name: str) -> list[Rate]:
+        """The rates of a series (rates.yaml, `series`), oldest first."""
+        members = sorted((r for r in self.rates if r.series == name), key=lambda r: r.valid_from or date.min)
+        if not members:
+            raise KeyError(f"unknown series {name!r} (see {RATES_FILE.name})")
+        return members
+
+    def at(self, name: str, when: date | None = None) -> Rate | None:
+        """The rate of a series valid on `when`: the latest whose valid_from is on or before it.
+
+        None when `when` is before the first rate (the source gives no amount then); without a
+        date, the most recent rate.
+        """
+        members = self.series(name)
+        if when is None:
+            return members[-1]
+        valid = [r for r in members if r.valid_from is not None and r.valid_from <= when]
+        return valid[-1] if valid else None
 
 
 def fold_spaces(text: str) -> str:
@@ -108,6 +137,11 @@ def load_rates(path: Path = RATES_FILE) -> RateTable:
 @lru_cache
 def get_rates() -> RateTable:
     return load_rates()
+
+
+def rate_at(series: str, when: date | None = None) -> Rate | None:
+    """The rate of `series` valid on `when` (the latest one without a date); see RateTable.at."""
+    return get_rates().at(series, when)
 
 
 def document_text(path: Path) -> str:

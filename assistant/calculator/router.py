@@ -11,8 +11,11 @@ question's intents (vocabulary.yaml) and slots and calls the calculations itself
 - Ceilings: the scheme's own source; with no scheme, each source's ceiling with its scope.
 - Counts (leave, notice, suspension) are only in the IFAPME brochure: with no scheme they are given
   with that scope; for another scheme the calculation says the sources do not give them.
-- A turn with no intent of its own that only states a situation ("j'ai 19 ans") continues the
-  request of the earlier turns (Slots.intents).
+- A turn with no intent of its own that only states a situation ("j'ai 19 ans") or a date ("et en
+  2016 ?") continues the request of the earlier turns (Slots.intents).
+- A date asked about (Slots.as_of: "fixé en 2011", "depuis juin 2016") gives the rate valid then
+  where rates.yaml holds a dated history (the master's lump sum); the monthly and daily bases
+  exist only at one date, so a total asked for an earlier date is not computed.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calcu
         return [calc.cip_total(s.age, s.months) if s.months is not None else calc.cip_indemnity(s.age)]
     if scheme == "cip-master":
         if wants_total:
-            return [calc.cip_master_total(days=s.days, months=s.months if s.days is None else None, year=s.year)]
-        return [calc.cip_master_indemnity()]
+            months = s.months if s.days is None else None
+            return [calc.cip_master_total(days=s.days, months=months, year=s.year, as_of=s.as_of)]
+        return [calc.cip_master_indemnity(as_of=s.as_of)]
     if scheme == "ifapme":
         if s.months is not None:
             return [calc.ifapme_total(s.year, s.qualified, s.months)]
@@ -140,7 +144,9 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     """The calculations a question needs; [] when it asks for no amount, count or ceiling."""
     own = extract_slots(question)
     merged = slots.merge(own) if slots is not None else own
-    intents = own.intents or (merged.intents if own.has_situation() else [])
+    # A turn that only states a situation or a date ("et en 2016 ?") continues the earlier request.
+    continues = own.has_situation() or own.as_of is not None
+    intents = own.intents or (merged.intents if continues else [])
     if not intents:
         return []
     active = resolve_schemes(own, merged, schemes)

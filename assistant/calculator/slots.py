@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from assistant.calculator.calculations import MAX_YEAR
+from assistant.calculator.dates import AsOf
 from assistant.calculator.intents import detect_intents
 from assistant.calculator.money import _NUMBER, iter_amounts, parse_number
 from assistant.calculator.vocabulary import load_vocabulary, word_to_int
@@ -38,6 +39,10 @@ class Slots(BaseModel):
     region: str | None = None
     schemes: list[str] = Field(default_factory=list)
     single_parent: bool | None = None
+    # The date the question asks about ("fixé en 2011", "depuis juin 2016"): the calculations then
+    # give the rate valid at that date. It belongs to its turn: a later turn without a date asks
+    # about today's amounts again, so merge() never carries it over.
+    as_of: AsOf | None = None
     # Extension: what the turn asked for (amount, family_allowance, paid_leave...), carried over
     # so that a turn which only answers a question ("j'ai 19 ans") completes the earlier request.
     intents: list[str] = Field(default_factory=list)
@@ -49,7 +54,7 @@ class Slots(BaseModel):
             if name in ("schemes", "intents"):
                 if value:
                     data[name] = value
-            elif value is not None:
+            elif name == "as_of" or value is not None:
                 data[name] = value
         if newer.amount is not None:
             data["amount_period"] = newer.amount_period  # a period belongs to its amount
@@ -60,8 +65,10 @@ class Slots(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v not in (None, [])}
 
     def has_situation(self) -> bool:
-        """Does it state anything a calculation uses (beyond schemes and intents)?"""
-        return any(v not in (None, []) for k, v in self.model_dump().items() if k not in ("schemes", "intents", "region"))
+        """Does it state anything a calculation uses (beyond schemes and intents)? A date alone is
+        no situation: "combien en 2024 ?" names nothing of internships."""
+        ignored = ("schemes", "intents", "region", "as_of")
+        return any(v not in (None, []) for k, v in self.model_dump().items() if k not in ignored)
 
 
 class _Text:
@@ -103,6 +110,40 @@ def _first_number(t: _Text, slot: str, reject_before: str | None = None) -> Deci
             if _within(value, spec["limits"]):
                 t.take(m.start(), m.end())
                 return value
+    return None
+
+
+def _as_of(t: _Text) -> AsOf | None:
+    """The date asked about; a number only counts as a year in the as_of limits (2000-2099)."""
+    spec = load_vocabulary().slots["as_of"]
+    names = {fold(spelling): number for number, spellings in enumerate(spec["months"].values(), start=1)
+             for spelling in spellings}
+    month_pattern = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    reject, before = re.compile(spec["reject_after"]), re.compile(spec["before"])
+    for pattern in spec["patterns"]:
+        for m in re.finditer(pattern.replace("{month}", rf"(?:{month_pattern})\b\.?"), t.text):
+            if reject.match(t.text, m.end()):
+                continue
+            groups = m.groupdict()
+            year = int(groups["year"])
+            if not _within(Decimal(year), spec["limits"]):
+                continue
+            month = groups.get("month") or None
+            if groups.get("month_name"):
+                month = names[groups["month_name"].rstrip(".")]
+            day = groups.get("day")
+            first = min(m.start(g) for g, v in groups.items() if v is not None)
+            try:
+                found = AsOf(
+                    year=year,
+                    month=int(month) if month is not None else None,
+                    day=int(day.removesuffix("er")) if day else None,
+                    before=bool(before.search(t.text[:first])),
+                )
+            except ValueError:  # 31/02, a 13th month: not a date
+                continue
+            t.take(m.start(), m.end())
+            return found
     return None
 
 
@@ -214,6 +255,7 @@ def _single_parent(t: _Text) -> bool | None:
 def extract_slots(text: str, previous: Slots | None = None) -> Slots:
     """The slots stated in `text`, merged over `previous` (earlier turns)."""
     t = _Text(text)
+    as_of = _as_of(t)  # first: "en 2011" is then never read as an amount or a count
     days_per_week = _first_number(t, "days_per_week")
     hours = _first_number(t, "hours_per_week")
     amount, amount_at = _amount(t)
@@ -234,6 +276,7 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
         region=detect_region(text),
         schemes=detect_schemes(text),
         single_parent=_single_parent(t),
+        as_of=as_of,
         intents=detect_intents(text),
     )
     return previous.merge(found) if previous is not None else found

@@ -16,6 +16,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
 from assistant.calculator import calculations as calc
+from assistant.calculator.dates import FIRST_YEAR, LAST_YEAR, AsOf
 from assistant.calculator.result import Calculation
 
 Scheme = Literal["cip", "cip-master", "ifapme", "sip", "cisp"]
@@ -32,6 +33,13 @@ class AgeArgs(BaseModel):
 
 class CipTotalArgs(AgeArgs):
     months: int = Field(ge=1, le=48, description="Nombre de mois de CIP.")
+
+
+class MasterIndemnityArgs(BaseModel):
+    as_of_year: int | None = Field(
+        default=None, ge=FIRST_YEAR, le=LAST_YEAR,
+        description="Année demandée (ex. 2011) : le montant en vigueur cette année-là ; sans année, le plus récent.",
+    )
 
 
 class MasterTotalArgs(BaseModel):
@@ -118,7 +126,8 @@ def calculator_tools() -> list[StructuredTool]:
         _tool("cip_total", "Total des indemnités de CIP (Bruxelles) sur un nombre de mois.",
               CipTotalArgs, lambda age, months: calc.cip_total(age, months)),
         _tool("cip_master_indemnity", "Indemnité forfaitaire annuelle d'un master en alternance (CIP), bases mensuelle et journalière.",
-              NoArgs, lambda: calc.cip_master_indemnity()),
+              MasterIndemnityArgs,
+              lambda as_of_year=None: calc.cip_master_indemnity(AsOf(year=as_of_year) if as_of_year else None)),
         _tool("cip_master_total", "Total de l'indemnité de master en alternance pour un nombre de jours ou de mois.",
               MasterTotalArgs, lambda days=None, months=None, year=None: calc.cip_master_total(days, months, year)),
         _tool("ifapme_allocation", "Allocation mensuelle brute minimale d'un stagiaire IFAPME selon l'année et la qualification.",
