@@ -406,7 +406,40 @@ class Assistant:
             notes.append(f"{guard.CAUGHT['unsupported_sentence']} ({share:.0%})")
             log.info("unsupported sentence left out (%.2f): %s", share, sentence)
             return False
+        if not guard.markers_in(sentence):
+            # (the guard found no passage most of its words come from: a sentence the model made up)
+            notes.append(guard.CAUGHT["uncited_sentence"])
+            log.info("sentence without a source left out: %s", sentence)
+            return False
+        if guard.contradicts(sentence, prep.evidence, _scheme_name_tokens()):
+            notes.append(guard.CAUGHT["contradiction"])
+            log.info("sentence contradicting its source left out: %s", sentence)
+            return False
         return True
+
+    def _complement(self, prep: Prepared, shown: str) -> str:
+        """The sources' own sentences that best answer the question (the extractive answer's), when
+        the model's text has not said them: a small model's paraphrase drops the detail users need
+        ("Bruxelles Formation", "31 octobre"), the brochure's sentence keeps it."""
+        extra: list[str] = []
+        words = len(_WORDS.findall(shown))
+        cited: set[int] = set()
+        for sentence in guard.sentences_of(self._safe_extractive(prep)):
+            sentence = sentence.strip()
+            if len(extra) >= self.settings.answer_complement_sentences:
+                break
+            if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
+                continue  # the calculator's question, or a fixed text without a source
+            if _already_said(sentence, " ".join([shown, *extra])):
+                continue
+            if not guard.check_sentence(sentence, prep.evidence, cited).ok:
+                continue  # another figure than the calculator's (strict)
+            n = len(_WORDS.findall(sentence))
+            if words + n > self.settings.answer_max_words:
+                break
+            extra.append(sentence)
+            words += n
+        return " ".join(extra)
 
     @staticmethod
     def _calculation_tokens(prep: Prepared) -> set[str]:
@@ -440,7 +473,8 @@ class Assistant:
                 if kept or (lead and (attempt == 2 or not verdict.uncited)):
                     if attempt == 2:
                         notes.append(guard.REGENERATED)
-                    return Draft(self._with_asks(f"{lead} {kept}".strip(), prep), guard=notes)
+                    text = f"{lead} {kept}".strip()
+                    return Draft(self._with_asks(f"{text} {self._complement(prep, text)}".strip(), prep), guard=notes)
                 if not lead:
                     notes.append("aucune phrase étayée")
                     break
@@ -621,6 +655,9 @@ class Assistant:
                     yield emit(sentence)
             break
 
+        if not fallback:
+            for sentence in guard.sentences_of(self._complement(prep, "".join(released))):
+                yield emit(sentence)
         text = "".join(released)
         # Rule 4 for a stream: a complete result the model did not state is added, as written.
         missing = guard.missing_results(text, prep.evidence)

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     prompt_chars: int = 1500  # and at most this many characters of them
     min_sentence_support: float = 0.6  # a model sentence needs this share of its words in the passage it cites
     answer_max_words: int = 120
+    answer_complement_sentences: int = 2  # the sources' best sentences added after a model's answer that lacks them
     scope_min_coverage: float = 0.6  # off-domain when fewer of the question's words occur in the passages
     support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share
 

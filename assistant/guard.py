@@ -30,6 +30,7 @@ from typing import Any
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
 from assistant.lexical import analyze
 from assistant.schemas import Passage
+from assistant.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class Evidence:
     passage_numbers: dict[int, set[Decimal]] = field(default_factory=dict)  # marker -> numbers
     other_numbers: set[Decimal] = field(default_factory=set)  # user's words, calculation inputs
     passage_tokens: dict[int, set[str]] = field(default_factory=dict)  # marker -> analyzed words
+    # marker -> (analyzed words, negated?) of each sentence of the passage
+    passage_sentences: dict[int, list[tuple[frozenset[str], bool]]] = field(default_factory=dict)
     # A euro result was computed: only the calculator's figures may appear (a brochure's other
     # figures are another age's, year's or scheme's amount).
     strict: bool = False
@@ -128,6 +131,7 @@ class Evidence:
         for marker, passage in enumerate(passages, 1):
             ev.passage_numbers[marker] = {_key(v) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
             ev.passage_tokens[marker] = set(analyze(passage.text))
+            ev.passage_sentences[marker] = polar_sentences(passage.text)
         for text in user_texts:
             ev.other_numbers.update(_key(v) for v in find_numbers(text))
         return ev
@@ -187,6 +191,8 @@ CAUGHT = {
     "result": "résultat du calcul absent",
     "uncited": "aucune source citée",
     "unsupported_sentence": "phrase non étayée retirée",
+    "contradiction": "phrase contredite par la source retirée",
+    "uncited_sentence": "phrase sans source retirée",
 }
 
 
@@ -242,6 +248,64 @@ def support(
     for marker in marks or list(evidence.passage_tokens):
         known |= evidence.passage_tokens[marker]
     return len(words & known) / len(words)
+
+
+_NEGATION = re.compile(
+    r"\bne\b|\bn'|\bpas\b|\baucune?\b|\bjamais\b|\bimpossible\b|\binterdite?s?\b|\bexclue?s?\b|^\W*non\b"
+)
+_BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+
+
+def negated(text: str) -> bool:
+    """Does the sentence deny something ("n'est pas possible", "aucune obligation", "Non, …")?"""
+    return bool(_NEGATION.search(fold(MARKER_RE.sub(" ", text))))
+
+
+def polar_sentences(text: str) -> list[tuple[frozenset[str], bool]]:
+    """A passage's sentences with their words and polarity. A list item takes the polarity of the
+    line that introduces it ("Il n'est pas possible de … dans les situations suivantes :" makes
+    every item below it a case where it is not possible)."""
+    out: list[tuple[frozenset[str], bool]] = []
+    intro_negated = False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        bullet = bool(_BULLET.match(line))
+        inherited = intro_negated if bullet else False
+        for sentence in sentences_of(line):
+            out.append((frozenset(analyze(sentence)), negated(sentence) or inherited))
+        if not bullet:
+            intro_negated = line.rstrip().endswith(":") and negated(line)
+    return out
+
+
+def contradicts(
+    sentence: str, evidence: Evidence, ignore: set[str] | frozenset[str] = frozenset(), min_overlap: float = 0.5
+) -> bool:
+    """The source sentence closest to this one says the opposite: one denies what the other asserts
+    ("Oui, vous pouvez …" where the brochure writes "Il n'est pas possible …"). Small models echo
+    the question with a "oui"; word overlap alone would let that through."""
+    from assistant.scope import neutral_tokens  # scope does not import the guard
+
+    every = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()} - set(ignore)
+    words = every - neutral_tokens()
+    if not words:
+        return False
+    marks = [m for m in markers_in(sentence) if m in evidence.passage_sentences] or list(evidence.passage_sentences)
+    # Closest by the meaningful words, ties broken by all words ("payer" tells "ne doit pas payer de
+    # cotisations ONSS" from "réductions de cotisations ONSS").
+    scored = [
+        ((round(len(words & tokens) / len(words), 6), round(len(every & tokens) / len(every), 6)), neg)
+        for m in marks
+        for tokens, neg in evidence.passage_sentences[m]
+    ]
+    if not scored:
+        return False
+    best = max(score for score, _ in scored)
+    if best[0] < min_overlap:
+        return False
+    own = negated(sentence)
+    return not any(neg == own for score, neg in scored if score == best)
 
 
 def check_sentence(sentence: str, evidence: Evidence, cited: set[int]) -> Verdict:

@@ -412,14 +412,53 @@ def test_invented_sentence_without_figure_is_left_out() -> None:
     assert not any("barbecue" in e.data for e in events if e.event == "token")
 
 
-def test_model_sentence_without_marker_after_a_cited_lead_is_not_a_failure() -> None:
-    # The lead cites its passage, so the whole answer cites a source: a supported sentence of the
-    # model without a marker is kept rather than replaced by the fallback.
-    script = ["C'est l'employeur qui paie cette indemnité mensuelle."]
+def test_model_sentence_without_marker_after_a_cited_lead_is_left_out_not_a_failure() -> None:
+    # The lead cites its passage, so the answer cites a source: the model's sentence that cites
+    # none (and is not taken from a passage) is left out, once regenerated, and the lead stands
+    # without falling back to the extractive answer.
+    script = ["C'est Actiris qui verse cette aide aux jeunes."]
     response = ask(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
-    assert response.answer.startswith(LEAD) and not response.fallback
-    assert "aucune source citée" not in response.guard
+    assert response.answer.startswith(LEAD) and not response.fallback and "Actiris" not in response.answer
+    assert any(g.startswith(("phrase sans source retirée", "phrase non étayée retirée")) for g in response.guard)
     events = collect(make("fake", script), "J'ai 18 ans, combien je gagne en CIP ?")
     done = ChatResponse(**events[-1].data)
-    assert done.answer.startswith(LEAD) and not done.fallback and "aucune source citée" not in done.guard
+    assert done.answer.startswith(LEAD) and not done.fallback and "Actiris" not in done.answer
     assert_contract(response)
+
+
+EXCLUDED = _passage(
+    "cip:exclues", "cip-bruxelles", CIP_TITLE, "Quelles sont les activités exclues ?",
+    "Il n'est pas possible de conclure une convention d'immersion professionnelle dans les situations suivantes :\n\n"
+    "- Lorsque le stage prépare à l'exercice d'une profession libérale. Il s'agit notamment des stages que vous "
+    "devez effectuer pour devenir avocat, architecte ou réviseur d'entreprise.",
+    ["cip"],
+)
+PLAN = _passage(
+    "cip:plan", "cip-bruxelles", CIP_TITLE, "Le plan de formation",
+    "Le programme ou plan de formation fait partie intégrante de la convention. Celui-ci est établi par l'employeur "
+    "en collaboration avec l'organisme compétent : Bruxelles Formation pour les chercheurs d'emploi francophones.",
+    ["cip"],
+)
+
+
+def test_model_saying_the_opposite_of_its_source_is_replaced() -> None:
+    wrong = "Oui, vous pouvez faire votre stage d'avocat sous CIP [1]."
+    question = "je veux faire mon stage d'avocat sous cip c possible ?"
+    response = ask(make("fake", [wrong, wrong], passages=[EXCLUDED, *PASSAGES]), question)
+    assert "Oui, vous pouvez" not in response.answer and "avocat" in response.answer
+    assert "phrase contredite par la source retirée" in response.guard and response.fallback
+    events = collect(make("fake", [wrong, wrong], passages=[EXCLUDED, *PASSAGES]), question)
+    assert not any("Oui, vous pouvez" in e.data for e in events if e.event == "token")
+
+
+def test_the_sources_sentence_completes_a_terse_model_answer() -> None:
+    terse = "L'employeur établit le plan de formation de la convention [1]."
+    question = "qui etablit le plan de formation de la convention d'immersion ?"
+    response = ask(make("fake", [terse], passages=[PLAN, *PASSAGES]), question)
+    assert response.answer.startswith(terse) and "Bruxelles Formation" in response.answer
+    assert not response.fallback and len(response.answer.split()) <= 120
+    assert_contract(response)
+    events = collect(make("fake", [terse], passages=[PLAN, *PASSAGES]), question)
+    done = ChatResponse(**events[-1].data)
+    assert "Bruxelles Formation" in done.answer and "".join(e.data for e in events if e.event == "token") == done.answer
+

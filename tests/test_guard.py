@@ -158,3 +158,52 @@ def test_gate_fails_an_answer_that_never_cites() -> None:
     gate = guard.SentenceGate(guard.Evidence.build([], [CIP, SIP]))
     assert gate.feed("Actiris. Voilà.") == []
     assert gate.finish() == [] and gate.failed and gate.failure.uncited
+
+
+EXCLUSIONS = Passage(
+    chunk_id="cip:exclues",
+    doc_id="cip-bruxelles",
+    title="La convention d'immersion professionnelle",
+    section="Quelles sont les activités exclues ?",
+    text=(
+        "Il n'est pas possible de conclure une convention d'immersion professionnelle dans les situations suivantes :\n\n"
+        "- Lorsque le stage concerne les activités de formation effectuées dans le cadre de votre contrat de travail ;\n"
+        "- Lorsque le stage prépare à l'exercice d'une profession libérale. Il s'agit notamment des stages que vous "
+        "devez effectuer pour devenir avocat, architecte ou réviseur d'entreprise.\n\n"
+        "Le stagiaire peut conclure un contrat d'étudiant auprès d'un autre employeur."
+    ),
+    schemes=["cip"],
+)
+
+
+def test_list_items_take_the_polarity_of_the_line_that_introduces_them() -> None:
+    polar = guard.polar_sentences(EXCLUSIONS.text)
+    assert [neg for _, neg in polar] == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "contradicts"),
+    [
+        ("Oui, vous pouvez faire votre stage d'avocat sous CIP [1].", True),
+        ("C'est possible car le stage concerne les activités de formation de votre contrat de travail [1].", True),
+        ("Non, un stage pour devenir avocat ne peut pas se faire sous CIP [1].", False),
+        ("Vous pouvez conclure un contrat d'étudiant auprès d'un autre employeur [1].", False),
+        ("Non, vous ne pouvez pas conclure de contrat d'étudiant auprès d'un autre employeur [1].", True),
+        ("Le ciel est bleu aujourd'hui [1].", False),  # nothing close in the source: not judged here
+    ],
+)
+def test_a_sentence_saying_the_opposite_of_its_source_is_caught(sentence: str, contradicts: bool) -> None:
+    evidence = guard.Evidence.build([], [EXCLUSIONS])
+    assert guard.contradicts(sentence, evidence) is contradicts
+
+
+def test_ties_between_source_sentences_are_broken_by_all_words() -> None:
+    onss = Passage(
+        chunk_id="ifapme:onss", doc_id="ifapme-convention-stage", title="IFAPME", section="ONSS",
+        text="Le stagiaire ne doit pas payer de cotisations personnelles à l'ONSS. "
+        "L'entreprise bénéficie de réductions de cotisations ONSS.",
+        schemes=["ifapme"],
+    )
+    evidence = guard.Evidence.build([], [onss])
+    assert guard.contradicts("Oui, vous payez des cotisations ONSS [1].", evidence)
+    assert not guard.contradicts("Non, vous ne payez pas de cotisations personnelles ONSS [1].", evidence)
