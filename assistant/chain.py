@@ -430,7 +430,7 @@ class Assistant:
                 break
             if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
                 continue  # the calculator's question, or a fixed text without a source
-            if _already_said(sentence, " ".join([shown, *extra])):
+            if _already_said(sentence, " ".join([shown, *extra])) or _restates(sentence, " ".join([shown, *extra])):
                 continue
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
@@ -713,6 +713,15 @@ def _already_said(sentence: str, shown: str) -> bool:
     words = set(re.findall(r"\w+", fold(sentence)))
     seen = set(re.findall(r"\w+", fold(shown)))
     return not words or len(words & seen) / len(words) >= 0.8
+
+
+def _restates(sentence: str, shown: str, min_share: float = 0.5) -> bool:
+    """Its figures are all shown already and half its words too: the same fact in other words."""
+    numbers = {round(v, 2) for v in find_numbers(guard.MARKER_RE.sub(" ", sentence))}
+    if not numbers or not numbers <= {round(v, 2) for v in find_numbers(shown)}:
+        return False
+    words = set(re.findall(r"\w+", fold(sentence)))
+    return len(words & set(re.findall(r"\w+", fold(shown)))) / max(1, len(words)) >= min_share
 
 
 _assistants: dict[str, Assistant] = {}

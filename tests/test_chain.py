@@ -462,3 +462,13 @@ def test_the_sources_sentence_completes_a_terse_model_answer() -> None:
     done = ChatResponse(**events[-1].data)
     assert "Bruxelles Formation" in done.answer and "".join(e.data for e in events if e.event == "token") == done.answer
 
+
+
+def test_a_source_sentence_restating_the_answer_is_not_added() -> None:
+    from assistant.chain import _restates
+
+    shown = "Le stage d'insertion professionnelle dure 310 jours (environ 12 mois), dès l'inscription [1]."
+    same = "C'est une période obligatoire de recherche d'emploi d'une durée de 310 jours (environ 12 mois), dès l'inscription [1]."
+    assert _restates(same, shown)
+    assert not _restates("Le stagiaire s'inscrit au plus tard le 31 octobre [1].", shown)
+    assert not _restates("La demande est gratuite et valable une seule fois par personne [1].", shown)
