@@ -461,7 +461,12 @@ class Assistant:
                 log.warning("generation failed (%s): extractive answer", exc)
                 notes.append(f"modèle indisponible : {type(exc).__name__}")
                 break
-            text = "".join(s for s in guard.sentences_of(self._limit(text)) if self._says_new(s, lead)).strip()
+            said: list[str] = []
+            for sentence in guard.sentences_of(self._limit(text)):
+                sentence = _plain(sentence)
+                if self._says_new(sentence, " ".join([lead, *said])):
+                    said.append(sentence)
+            text = " ".join(said).strip()
             if not text and not lead:
                 notes.append("réponse vide")
                 break
@@ -609,7 +614,8 @@ class Assistant:
                 for delta in self._generate(model, self._inputs(prep, retry)):
                     raw.append(delta)
                     for sentence in gate.feed(delta):
-                        if not self._says_new(sentence, lead) or not self._supported(sentence, prep, notes):
+                        sentence = _plain(sentence)
+                        if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
                             continue
                         model_shown = True
                         yield emit(sentence)
@@ -619,7 +625,8 @@ class Assistant:
                         gate.buffer = ""  # too long: the unfinished sentence is dropped
                         break
                 for sentence in gate.finish():
-                    if not self._says_new(sentence, lead) or not self._supported(sentence, prep, notes):
+                    sentence = _plain(sentence)
+                    if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
                         continue
                     model_shown = True
                     yield emit(sentence)
@@ -713,6 +720,20 @@ def _already_said(sentence: str, shown: str) -> bool:
     words = set(re.findall(r"\w+", fold(sentence)))
     seen = set(re.findall(r"\w+", fold(shown)))
     return not words or len(words & seen) / len(words) >= 0.8
+
+
+_SOURCE_HEADER = re.compile(r"(?:^|\n)\s*\[\d{1,2}\][^\n\[]*?\s[—–-]\s[^\n\[]*(?=\n|\[\d|$)")
+_BULLET = re.compile(r"(?m)^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+def _plain(sentence: str) -> str:
+    """A model sentence as plain text: no markdown emphasis or bullets, no copy of a source's header
+    ("[1] Annexe 1 … — Absences"), one line (the widget shows text, not markdown)."""
+    body = _SOURCE_HEADER.sub(" ", sentence)
+    body = re.sub(r"(?m)\*\*|__|^#+\s*", "", body)
+    body = _BULLET.sub("", body)
+    trailing = " " if sentence[-1:].isspace() else ""
+    return re.sub(r"\s+", " ", body).strip() + trailing
 
 
 def _restates(sentence: str, shown: str, min_share: float = 0.5) -> bool:

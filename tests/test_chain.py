@@ -472,3 +472,25 @@ def test_a_source_sentence_restating_the_answer_is_not_added() -> None:
     assert _restates(same, shown)
     assert not _restates("Le stagiaire s'inscrit au plus tard le 31 octobre [1].", shown)
     assert not _restates("La demande est gratuite et valable une seule fois par personne [1].", shown)
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        ("**Créer un espace personnel** [1]: ", "Créer un espace personnel [1]: "),
+        ("[1] Annexe 1 : extraits de la CIP — Absences\n\nEn cas de maladie, la convention est prolongée [1].",
+         "En cas de maladie, la convention est prolongée [1]."),
+        ("- Forem pour la Wallonie ;\n- Actiris pour Bruxelles [1]. ", "Forem pour la Wallonie ; Actiris pour Bruxelles [1]. "),
+        ("L'indemnité est de 1.035,20 € - index mai 2024 [1].", "L'indemnité est de 1.035,20 € - index mai 2024 [1]."),
+    ],
+)
+def test_model_formatting_becomes_plain_text(raw: str, plain: str) -> None:
+    from assistant.chain import _plain
+
+    assert _plain(raw) == plain
+
+
+def test_a_sentence_the_model_repeats_is_said_once() -> None:
+    twice = "Cette indemnité est à charge de l'employeur [1]. Cette indemnité est à charge de l'employeur [1]."
+    response = ask(make("fake", [twice]), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert response.answer.count("à charge de l'employeur") == 1
