@@ -120,6 +120,8 @@ def bench_retrieval(cases: Sequence[Case], settings: Settings, log: Log = _quiet
         clear_query_cache(embedder)
         uncached.append(timed_in_thread(lambda q=query: search(q, k=k, mode="hybrid"))[1])
     hits_after = cache_hits(embedder)
+    for query in queries:  # (the loop above cleared the cache before each question: fill it)
+        search(query, k=k, mode="hybrid")
     for query in queries:  # every question is now cached: the search without the embedding
         cached.append(timed_in_thread(lambda q=query: search(q, k=k, mode="hybrid"))[1])
     for query in queries:
