@@ -430,7 +430,7 @@ class Assistant:
                 break
             if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
                 continue  # the calculator's question, or a fixed text without a source
-            if _already_said(sentence, " ".join([shown, *extra])) or _restates(sentence, " ".join([shown, *extra])):
+            if not _adds(sentence, " ".join([shown, *extra])) or _restates(sentence, " ".join([shown, *extra])):
                 continue
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
@@ -734,6 +734,18 @@ def _plain(sentence: str) -> str:
     body = _BULLET.sub("", body)
     trailing = " " if sentence[-1:].isspace() else ""
     return re.sub(r"\s+", " ", body).strip() + trailing
+
+
+def _adds(sentence: str, shown: str, min_new: int = 2) -> bool:
+    """A source sentence brings at least two meaningful words the answer lacks ("appelé stage
+    d'attente auparavant" next to the model's "Le stage d'attente est un stage…")."""
+    from assistant.lexical import analyze
+
+    amounts = set(find_amounts(sentence))
+    if amounts and amounts <= set(find_amounts(shown)) and _already_said(sentence, shown):
+        return False
+    new = set(analyze(guard.MARKER_RE.sub(" ", sentence))) - set(analyze(shown))
+    return len({t for t in new if not t[:1].isdigit()}) >= min_new
 
 
 def _restates(sentence: str, shown: str, min_share: float = 0.5) -> bool:

@@ -494,3 +494,12 @@ def test_a_sentence_the_model_repeats_is_said_once() -> None:
     twice = "Cette indemnité est à charge de l'employeur [1]. Cette indemnité est à charge de l'employeur [1]."
     response = ask(make("fake", [twice]), "J'ai 18 ans, combien je gagne en CIP ?")
     assert response.answer.count("à charge de l'employeur") == 1
+
+
+def test_a_source_sentence_with_new_detail_is_added_even_if_mostly_said() -> None:
+    from assistant.chain import _adds
+
+    shown = "Le stage d'attente est un stage effectué par les jeunes à la fin de leurs études [1]."
+    richer = "Le stage d'insertion professionnelle, appelé stage d'attente auparavant, est un stage effectué par les jeunes à la fin de leurs études [1]."
+    assert _adds(richer, shown)
+    assert not _adds("Le stage d'attente est un stage effectué par les jeunes [1].", shown)
