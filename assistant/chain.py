@@ -46,7 +46,7 @@ from assistant.scope import (
     has_domain_word,
     relevant_calculations,
 )
-from assistant.text import fold
+from assistant.text import BULLET, fold
 
 log = logging.getLogger(__name__)
 
@@ -395,9 +395,9 @@ class Assistant:
         written (figures never come from the model, which only completes them)."""
         return " ".join(calculation_sentences(prep.calculations, prep.context)[0])
 
-    def _says_new(self, sentence: str, lead: str) -> bool:
-        """Not a fragment or bare markers, and not a repetition of the calculator's statements."""
-        return _says_something(sentence) and not (lead and _already_said(sentence, lead))
+    def _says_new(self, sentence: str, shown: str) -> bool:
+        """Not a fragment or bare markers, and not a repetition of what is already shown."""
+        return _says_something(sentence) and not (shown and _already_said(sentence, shown))
 
     def _supported(self, sentence: str, prep: Prepared, notes: list[str]) -> bool:
         """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
@@ -417,20 +417,22 @@ class Assistant:
             return False
         return True
 
-    def _complement(self, prep: Prepared, shown: str) -> str:
+    def _complement(self, prep: Prepared, shown: str, extractive: str | None = None) -> str:
         """The sources' own sentences that best answer the question (the extractive answer's), when
         the model's text has not said them: a small model's paraphrase drops the detail users need
         ("Bruxelles Formation", "31 octobre"), the brochure's sentence keeps it."""
         extra: list[str] = []
         words = len(_WORDS.findall(shown))
         cited: set[int] = set()
-        for sentence in guard.sentences_of(self._safe_extractive(prep)):
+        source = self._safe_extractive(prep) if extractive is None else extractive
+        for sentence in guard.sentences_of(source):
             sentence = sentence.strip()
             if len(extra) >= self.settings.answer_complement_sentences:
                 break
             if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
                 continue  # the calculator's question, or a fixed text without a source
-            if not _adds(sentence, " ".join([shown, *extra])) or _restates(sentence, " ".join([shown, *extra])):
+            so_far = " ".join([shown, *extra])
+            if not _adds(sentence, so_far) or _restates(sentence, so_far):
                 continue
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
@@ -639,7 +641,7 @@ class Assistant:
             # Under a cited lead the gate lets uncited sentences through; if all were left out, the
             # model is asked once to cite, as when no lead covers it (rule 5).
             if not model_shown and not gate.cited and any(self._says_new(s, lead) for s in gate.released):
-                problems = problems or guard.Verdict(text="", uncited=True).problems()
+                problems = problems or [guard.CAUGHT["uncited"]]
             notes += problems
             if error is None and not gate.failed and (model_shown or (lead and (attempt == 2 or not problems))):
                 if attempt == 2:
@@ -663,7 +665,7 @@ class Assistant:
             break
 
         if not fallback:
-            for sentence in guard.sentences_of(self._complement(prep, "".join(released))):
+            for sentence in guard.sentences_of(self._complement(prep, "".join(released), extractive)):
                 yield emit(sentence)
         text = "".join(released)
         # Rule 4 for a stream: a complete result the model did not state is added, as written.
@@ -723,7 +725,6 @@ def _already_said(sentence: str, shown: str) -> bool:
 
 
 _SOURCE_HEADER = re.compile(r"(?:^|\n)\s*\[\d{1,2}\][^\n\[]*?\s[—–-]\s[^\n\[]*(?=\n|\[\d|$)")
-_BULLET = re.compile(r"(?m)^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 def _plain(sentence: str) -> str:
@@ -731,7 +732,7 @@ def _plain(sentence: str) -> str:
     ("[1] Annexe 1 … — Absences"), one line (the widget shows text, not markdown)."""
     body = _SOURCE_HEADER.sub(" ", sentence)
     body = re.sub(r"(?m)\*\*|__|^#+\s*", "", body)
-    body = _BULLET.sub("", body)
+    body = BULLET.sub("", body)
     trailing = " " if sentence[-1:].isspace() else ""
     return re.sub(r"\s+", " ", body).strip() + trailing
 

@@ -24,11 +24,10 @@ from assistant.lexical import analyze
 from assistant.query import understand
 from assistant.schemas import Passage
 from assistant.schemes import detect_region, load_vocabulary
-from assistant.text import fold, normalize_spaces
+from assistant.text import BULLET, fold, normalize_spaces
 
 # Sentence ends: . ! ? … followed by a space and something that starts a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(A-ZÀ-ÖØ-Þ0-9•\-–✓])")
-_BULLET = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\(?=[*_#\[\]])")
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
@@ -85,9 +84,9 @@ def _units(body: str) -> list[tuple[str, bool, bool]]:
         line = _clean(raw)
         if not line or set(line) <= set("-—_=*|"):
             continue
-        is_item = bool(_BULLET.match(line))
+        is_item = bool(BULLET.match(line))
         if is_item:
-            line = _BULLET.sub("", line)
+            line = BULLET.sub("", line)
         next_line = next((lines[j].strip() for j in range(index + 1, len(lines)) if lines[j].strip()), "")
         # A short line without final punctuation, followed by a capital, is a PDF heading.
         heading = (

@@ -30,7 +30,7 @@ from typing import Any
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
 from assistant.lexical import analyze
 from assistant.schemas import Passage
-from assistant.text import fold
+from assistant.text import BULLET, fold
 
 log = logging.getLogger(__name__)
 
@@ -160,17 +160,18 @@ class Verdict:
     repairs: list[str] = field(default_factory=list)
 
     @property
+    def _unsupported(self) -> bool:
+        """Rules 1-4: a figure, number, marker or calculation result the sources do not back."""
+        return bool(self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results)
+
+    @property
     def ok(self) -> bool:
-        return not (
-            self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results or self.uncited
-        )
+        return not (self._unsupported or self.uncited)
 
     @property
     def only_uncited(self) -> bool:
         """Every figure and marker passed; only rule 5 (no citation at all) failed."""
-        return self.uncited and not (
-            self.unsupported_amounts or self.unsupported_numbers or self.bad_markers or self.missing_results
-        )
+        return self.uncited and not self._unsupported
 
     def problems(self) -> list[str]:
         """Short log lines (also returned in ChatResponse.guard)."""
@@ -227,6 +228,11 @@ def attribute(sentence: str, evidence: Evidence, min_share: float = 0.6, min_wor
     return best if share >= min_share else None
 
 
+def _words(sentence: str, ignore: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """A sentence's analyzed words, without its markers, numbers and ``ignore``."""
+    return {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()} - set(ignore)
+
+
 def support(
     sentence: str,
     evidence: Evidence,
@@ -239,8 +245,7 @@ def support(
     Neutral words and ``ignore`` (scheme names) count neither way."""
     from assistant.scope import neutral_tokens  # scope does not import the guard
 
-    words = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()}
-    words -= neutral_tokens() | set(ignore)
+    words = _words(sentence, ignore) - neutral_tokens()
     if not words:
         return 1.0
     marks = [m for m in markers_in(sentence) if m in evidence.passage_tokens]
@@ -253,7 +258,6 @@ def support(
 _NEGATION = re.compile(
     r"\bne\b|\bn'|\bpas\b|\baucune?\b|\bjamais\b|\bimpossible\b|\binterdite?s?\b|\bexclue?s?\b|^\W*non\b"
 )
-_BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 
 
 def negated(text: str) -> bool:
@@ -270,7 +274,7 @@ def polar_sentences(text: str) -> list[tuple[frozenset[str], bool]]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        bullet = bool(_BULLET.match(line))
+        bullet = bool(BULLET.match(line))
         inherited = intro_negated if bullet else False
         for sentence in sentences_of(line):
             out.append((frozenset(analyze(sentence)), negated(sentence) or inherited))
@@ -287,7 +291,7 @@ def contradicts(
     the question with a "oui"; word overlap alone would let that through."""
     from assistant.scope import neutral_tokens  # scope does not import the guard
 
-    every = {t for t in analyze(MARKER_RE.sub(" ", sentence)) if not t[:1].isdigit()} - set(ignore)
+    every = _words(sentence, ignore)
     words = every - neutral_tokens()
     if not words:
         return False

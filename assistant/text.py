@@ -13,6 +13,10 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 _SPACES = re.compile(r"[\u00a0\u202f\u2007\t ]+")
 
 
+# A list item's bullet at the start of a line ("- ", "• ", "✓ ", "1. "): brochures and model output.
+BULLET = re.compile(r"(?m)^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
+
+
 def normalize_spaces(text: str) -> str:
     """Non-breaking and thin spaces become plain spaces; runs of spaces collapse."""
     return _SPACES.sub(" ", text)
