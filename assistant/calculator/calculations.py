@@ -237,6 +237,15 @@ def _bases_text() -> str:
     )
 
 
+def _bases_formula() -> str:
+    """"7.969 € / 100 jours = 79,69 € par jour ; base mensuelle : 796,90 €"."""
+    daily, monthly, divisor = rate("master_daily"), rate("master_monthly"), rate("master_daily_divisor")
+    return (
+        f"{eur(_bases_lump().value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
+        f"base mensuelle : {eur(monthly.value)}"
+    )
+
+
 def _earlier_in_period(chosen: Rate, as_of: AsOf) -> str:
     """" ; avant cette date : 7.218 €" when the rate changed during the period asked ("en 2016")."""
     history = get_rates().series(MASTER_LUMP)
@@ -255,7 +264,7 @@ def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
     """
     history = get_rates().series(MASTER_LUMP)
     first, latest = history[0], history[-1]
-    monthly, daily, divisor = rate("master_monthly"), rate("master_daily"), rate("master_daily_divisor")
+    monthly, daily = rate("master_monthly"), rate("master_daily")
     base = {
         "name": "cip_master_indemnity",
         "label": "Indemnité de CIP en master en alternance (forfait annuel)",
@@ -267,10 +276,7 @@ def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
         return Calculation(
             **base,
             result=latest.value,
-            formula=(
-                f"{eur(_bases_lump().value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
-                f"base mensuelle : {eur(monthly.value)}"
-            ),
+            formula=_bases_formula(),
             statement=(
                 f"En master en alternance, l'indemnité forfaitaire est de {eur(latest.value)} par année académique "
                 f"({latest.date_label}), que l'entreprise peut répartir sur {_bases_text()}."
@@ -310,8 +316,7 @@ def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
             result=latest.value,
             formula=(
                 f"{when} : {eur(latest.value)} par année académique ({latest.date_label}, le plus récent) ; "
-                f"{eur(_bases_lump().value)} / {format_number(divisor.value)} jours = {eur(daily.value)} par jour ; "
-                f"base mensuelle : {eur(monthly.value)}"
+                + _bases_formula()
             ),
             statement=f"{lead}, que l'entreprise peut répartir sur {_bases_text()}.",
             **_sourced(latest, *rates),
