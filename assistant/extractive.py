@@ -33,6 +33,7 @@ _MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
 _WORDS = re.compile(r"\S+")
+_ITEM_TAIL = re.compile(r"(?:[\s;,.]+(?:et|ou))?[\s;,.]*$")  # "Résider en Belgique ; et"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Sentence:
     has_number: bool
     intro: bool  # ends with ":" — the list items that follow belong to it
     item: bool  # a list item
+    heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
 
 
 def passage_body(passage: Passage) -> str:
@@ -127,7 +129,8 @@ def split_sentences(text: str) -> list[tuple[str, bool]]:
 
 
 @lru_cache(maxsize=2048)
-def _sentences_of(marker: int, text: str) -> tuple[Sentence, ...]:
+def _sentences_of(marker: int, text: str, section: str = "") -> tuple[Sentence, ...]:
+    heading = frozenset(analyze(section))
     sentences = []
     for position, (sentence, is_item) in enumerate(split_sentences(text)):
         sentences.append(
@@ -140,6 +143,7 @@ def _sentences_of(marker: int, text: str) -> tuple[Sentence, ...]:
                 has_number=bool(find_numbers(sentence)),
                 intro=sentence.rstrip().endswith(":"),
                 item=is_item,
+                heading=heading,
             )
         )
     return tuple(sentences)
@@ -149,7 +153,7 @@ def sentences(passages: Sequence[Passage]) -> list[Sentence]:
     """Every sentence of the numbered passages (marker n = position n in the list, from 1)."""
     out: list[Sentence] = []
     for marker, passage in enumerate(passages, 1):
-        out.extend(_sentences_of(marker, passage_body(passage)))
+        out.extend(_sentences_of(marker, passage_body(passage), passage.section))
     return out
 
 
@@ -164,8 +168,15 @@ def asks_amount(question: str) -> bool:
     if "amount" not in intents:
         return False
     folded = fold(question)
-    money = calculator_vocabulary().intents.get("amount", [])
+    vocabulary = calculator_vocabulary().intents
+    if _matches(vocabulary.get("how_to", []), folded) and not _matches(vocabulary.get("how_much", []), folded):
+        return False  # "je touche le chômage, je fais comment ?" asks what to do
+    money = vocabulary.get("amount", [])
     return any(p.search(folded) for p in money) or bool(re.search(r"€|\beuros?\b", folded))
+
+
+def _matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
+    return any(p.search(folded) for p in patterns)
 
 
 # The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").
@@ -213,20 +224,39 @@ def scheme_tokens(question: str) -> set[str]:
 def focus_terms(question: str, scheme_weight: float = 0.2, neutral_weight: float = 0.2) -> dict[str, float]:
     """The question's weighted terms (typed 1, vocabulary expansions less), scheme names and
     neutral words ("faire", "peux", "combien") down-weighted."""
-    from assistant.scope import neutral_tokens  # scope builds on this module
+    from assistant.scope import neutral_tokens, salient_tokens  # scope builds on this module
 
     terms = dict(understand(question).terms)
     for token in scheme_tokens(question):
         if token in terms:
             terms[token] *= scheme_weight
-    for token in neutral_tokens():
+    for token in neutral_tokens() - salient_tokens():
         if token in terms:
             terms[token] *= neutral_weight
     return terms
 
 
-def rank(question: str, candidates: Sequence[Sentence]) -> list[tuple[float, Sentence]]:
-    """BM25 over sentences, nudged towards the first passages and the figures the question asks for."""
+def typed_focus(question: str) -> dict[str, float]:
+    """The focus terms the user typed (no vocabulary expansion), scheme names left out: what a
+    section title must echo to be the question the section answers."""
+    typed = {t for t, w in understand(question).terms.items() if w >= 1.0}
+    schemes = scheme_tokens(question)
+    return {t: w for t, w in focus_terms(question).items() if t in typed and t not in schemes}
+
+
+def heading_coverage(focus: dict[str, float], heading: frozenset[str]) -> float:
+    """Share of the question's weight its passage's section title echoes ("comment s'inscrire au
+    forem ?" under "3. Comment s'inscrire au forem ?"); neutral words alone never make a match."""
+    total = sum(focus.values())
+    if not total or not any(w >= 0.5 for t, w in focus.items() if t in heading):
+        return 0.0
+    return sum(w for t, w in focus.items() if t in heading) / total
+
+
+def rank(question: str, candidates: Sequence[Sentence], heading_weight: float = 0.5) -> list[tuple[float, Sentence]]:
+    """BM25 over sentences, with their section title as a second, lighter field (a brochure's
+    headings are often the very question asked), nudged towards the first passages and the
+    figures the question asks for."""
     query = focus_terms(question)
     if not candidates or not query:
         return [(0.0, s) for s in candidates]
@@ -246,9 +276,12 @@ def rank(question: str, candidates: Sequence[Sentence]) -> list[tuple[float, Sen
         length = len(s.tokens) or 1
         score = 0.0
         for term, weight in query.items():
-            if tf[term]:
+            if tf[term] or term in s.heading:
                 idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            if tf[term]:
                 score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.6 + 0.4 * length / avg))
+            if term in s.heading:
+                score += heading_weight * weight * idf
         if score > 0:
             folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
@@ -288,13 +321,13 @@ def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6
             continue
         if not s.item or len(items) >= max_items:
             break
-        items.append(s.text.rstrip(" ;."))
+        items.append(_ITEM_TAIL.sub("", s.text))
     return sentence.text + (" " + " ; ".join(items) + "." if items else "")
 
 
 def excerpt(question: str, passage: Passage, marker: int, max_chars: int) -> str:
     """The passage's sentences that best answer the question, in their original order, within max_chars."""
-    pool = list(_sentences_of(marker, passage_body(passage)))
+    pool = list(_sentences_of(marker, passage_body(passage), passage.section))
     if not pool:
         return passage_body(passage)[:max_chars]
     ranked = [s for score, s in rank(question, pool) if score > 0] or pool
@@ -328,7 +361,7 @@ def evidence(question: str, passages: Sequence[Passage], max_sentences: int = 6,
     passage marker in reading order: a small model reads a few relevant lines better than whole
     passages, and a 2-core CPU evaluates them several times faster."""
     pool = sentences(passages)
-    ranked = [(score, s) for score, s in rank(question, pool) if score > 0]
+    ranked = read_on(question, [(score, s) for score, s in rank(question, pool) if score > 0], pool)
     if not ranked:
         return {}
     best = ranked[0][0]
@@ -415,7 +448,7 @@ def compose(
         opening = _opening(pool, max_sentences, max_words)
         if opening:
             return " ".join([*opening, *asks])
-    ranked = [(score, s) for score, s in rank(question, pool) if score > 0]
+    ranked = read_on(question, [(score, s) for score, s in rank(question, pool) if score > 0], pool)
     budget = max_sentences - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
     budget = max(1, budget)
     if ranked:
@@ -461,11 +494,31 @@ def compose(
     return answer
 
 
+def read_on(
+    question: str, ranked: list[tuple[float, Sentence]], pool: Sequence[Sentence], min_coverage: float = 0.5
+) -> list[tuple[float, Sentence]]:
+    """When the best sentence's section title is the question itself ("Comment s'inscrire au
+    Forem ?"), the sentences after it in that section are the rest of the answer (the steps, the
+    documents to bring): they follow it, in reading order, ahead of other passages' sentences."""
+    if not ranked:
+        return ranked
+    best, top = ranked[0]
+    if heading_coverage(typed_focus(question), top.heading) < min_coverage:
+        return ranked
+    following = sorted((s for s in pool if s.marker == top.marker and s.position > top.position), key=lambda s: s.position)
+    followers = [(best, s) for s in following]
+    rest = [(score, s) for score, s in ranked[1:] if s not in following]
+    return [ranked[0], *followers, *rest]
+
+
 def is_definition_question(question: str) -> bool:
     """A question that names a scheme and nothing else to know about it ("c koi la cip")."""
     from assistant.scope import content_terms  # scope builds on this module
 
-    return bool(scheme_tokens(question)) and not set(content_terms(question)) - scheme_tokens(question)
+    if not scheme_tokens(question) or wanted_units(question):
+        return False
+    salient = any(w >= 0.5 for w in typed_focus(question).values())  # "pas belge", "quel âge"
+    return not salient and not set(content_terms(question)) - scheme_tokens(question)
 
 
 def _opening(pool: Sequence[Sentence], max_sentences: int, max_words: int, min_words: int = 6) -> list[str]:

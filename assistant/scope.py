@@ -56,6 +56,12 @@ def neutral_tokens() -> frozenset[str]:
 
 
 @lru_cache
+def salient_tokens() -> frozenset[str]:
+    """Neutral words that still tell which sentence answers ("pas belge", "après le stage")."""
+    return frozenset(t for word in _domain().get("salient", []) for t in analyze(str(word)))
+
+
+@lru_cache
 def _region_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(p for patterns in load_vocabulary().regions.values() for p in patterns)
 

@@ -110,3 +110,59 @@ def test_amount_and_count_intents() -> None:
     assert extractive.asks_amount("combien je touche en cip ?")
     assert not extractive.asks_amount("combien de jours de congé en ifapme ?")
     assert extractive.asks_count("combien de jours de congé en ifapme ?")
+
+
+FOREM_TEXT = (
+    "Le stage d'insertion professionnelle — FAQ > 3. Comment s'inscrire au forem ?\n"
+    "Pour s'inscrire au Forem en tant que chercheur d'emploi, commencez par créer votre espace personnel en ligne. "
+    "Vous aurez besoin de votre carte d'identité et d'une adresse e-mail valide. "
+    "Une fois votre espace créé, complétez le formulaire d'inscription en ligne."
+)
+FOREIGN_TEXT = (
+    "Le stage d'insertion professionnelle — Comment passer le stage d'insertion professionnelle si on n'a pas la nationalité belge ?\n"
+    "Pour les personnes ne disposant pas de la nationalité belge, ces derniers doivent remplir les deux questions suivantes :\n"
+    "- Résider en Belgique d'une façon effective ; et\n"
+    "- Avoir droit au marché du travail belge, qui exige disposer de la carte professionnelle."
+)
+FOREM = passage("sip:3", "stage-insertion-professionnelle", FOREM_TEXT, ["sip"])
+FOREIGN = passage("sip:4", "stage-insertion-professionnelle", FOREIGN_TEXT, ["sip"])
+
+
+def test_a_section_titled_with_the_question_is_read_on_after_its_best_sentence() -> None:
+    # "carte d'identité" shares no word with the question: only its section title says it answers.
+    answer = extractive.compose("comment s'inscrire au forem ?", [SIP, FOREM])
+    assert "carte d'identité" in answer
+    assert answer.index("commencez par créer") < answer.index("carte d'identité")
+
+
+def test_a_section_title_that_does_not_echo_the_question_is_not_read_on() -> None:
+    pool = extractive.sentences([FOREM])
+    ranked = [(score, s) for score, s in extractive.rank("combien de temps dure le stage ?", pool) if score > 0]
+    assert extractive.read_on("combien de temps dure le stage ?", ranked, pool) == ranked
+
+
+def test_the_section_title_ranks_its_sentences_first() -> None:
+    # "belge" is a neutral word for the scope, but it tells which section answers.
+    answer = extractive.compose("je suis pas belge, je peux faire le stage d'insertion ?", [WHO, FOREIGN])
+    assert answer.startswith("Pour les personnes ne disposant pas de la nationalité belge")
+    assert "Résider en Belgique d'une façon effective ; Avoir droit" in answer  # the dangling "et" dropped
+
+
+def test_heading_coverage_needs_a_word_that_weighs() -> None:
+    heading = frozenset(extractive.analyze("Comment s'inscrire au forem ?"))
+    assert extractive.heading_coverage(extractive.typed_focus("comment s'inscrire au forem ?"), heading) == 1.0
+    # "comment" alone is a neutral word: no match.
+    assert extractive.heading_coverage(extractive.typed_focus("comment ça marche ?"), heading) == 0.0
+
+
+def test_a_question_about_an_age_or_a_nationality_is_not_a_definition_question() -> None:
+    assert extractive.is_definition_question("c koi la cisp ?")
+    assert not extractive.is_definition_question("c pour quel age la cisp ?")
+    assert not extractive.is_definition_question("je suis pas belge, je peux faire le stage d'insertion ?")
+
+
+def test_a_how_to_question_naming_money_does_not_ask_an_amount() -> None:
+    assert extractive.asks_amount("je touche combien en ifapme ?")
+    assert not extractive.asks_amount("je touche le chomage et je veux faire une formation en alternance, je fais comment ?")
+    assert not extractive.asks_amount("on me donne une fiche de paie en ifapme ?")
+    assert extractive.asks_amount("je touche le chomage, combien je garde si je fais comment ils disent ?")

@@ -70,3 +70,13 @@ def test_vocabulary_is_data() -> None:
     q = understand("zz", vocabulary=vocabulary)
     assert q.normalized == "stage"
     assert q.terms == {_stem("stage"): 1.0, _stem("mutuelle"): 0.5}
+
+
+def test_combien_of_a_count_is_not_money() -> None:
+    # "combien" alone asks for money (montant, indemnité); "combien de jours / de temps" does not.
+    assert "indemnit" in understand("c'est combien en cip ?").terms
+    days = understand("cb de jours de congé en ifapme ?")
+    assert "indemnit" not in days.terms and "cong" in days.terms
+    period = understand("je dois garder la convention combien de temps ?")
+    assert "indemnit" not in period.terms and "period" in period.terms
+    assert "conserv" in period.terms  # garder -> conserver

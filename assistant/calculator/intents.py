@@ -12,7 +12,7 @@ from assistant.text import fold
 # Intents that ask for a count; "combien" then means "how many", not "how much money".
 COUNT_INTENTS = ("paid_leave", "duration", "notice", "suspension")
 THRESHOLD_INTENTS = ("family_allowance", "dependent", "tax", "threshold")
-_HELPERS = ("how_much", "count_words", "domain")
+_HELPERS = ("how_much", "count_words", "how_to", "domain")
 
 
 def detect_intents(text: str) -> list[str]:
