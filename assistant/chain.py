@@ -381,7 +381,11 @@ class Assistant:
         """"Combien ?" answered without any number: say plainly that the sources give none."""
         question = prep.standalone.message
         if asks_figure(question) and not asks_count(question) and not find_amounts(text):
-            return " " + prompts.NO_FIGURE
+            if "adressez-vous" in text:
+                return " " + prompts.NO_FIGURE
+            # Who does know the figure (non-negotiable: point to the competent body).
+            ask = prompts.ASK_BODY.format(bodies=bodies(prep.standalone.schemes, prep.context))
+            return f" {prompts.NO_FIGURE} {ask}"
         return ""
 
     def _with_asks(self, text: str, prep: Prepared) -> str:
@@ -465,7 +469,7 @@ class Assistant:
                 break
             said: list[str] = []
             for sentence in guard.sentences_of(self._limit(text)):
-                sentence = _plain(sentence)
+                sentence = _plain(sentence, prep.context)
                 if self._says_new(sentence, " ".join([lead, *said])):
                     said.append(sentence)
             text = " ".join(said).strip()
@@ -616,7 +620,7 @@ class Assistant:
                 for delta in self._generate(model, self._inputs(prep, retry)):
                     raw.append(delta)
                     for sentence in gate.feed(delta):
-                        sentence = _plain(sentence)
+                        sentence = _plain(sentence, prep.context)
                         if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
                             continue
                         model_shown = True
@@ -627,7 +631,7 @@ class Assistant:
                         gate.buffer = ""  # too long: the unfinished sentence is dropped
                         break
                 for sentence in gate.finish():
-                    sentence = _plain(sentence)
+                    sentence = _plain(sentence, prep.context)
                     if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
                         continue
                     model_shown = True
@@ -727,10 +731,14 @@ def _already_said(sentence: str, shown: str) -> bool:
 _SOURCE_HEADER = re.compile(r"(?:^|\n)\s*\[\d{1,2}\][^\n\[]*?\s[—–-]\s[^\n\[]*(?=\n|\[\d|$)")
 
 
-def _plain(sentence: str) -> str:
+def _plain(sentence: str, context: Sequence[Passage] = ()) -> str:
     """A model sentence as plain text: no markdown emphasis or bullets, no copy of a source's header
-    ("[1] Annexe 1 … — Absences"), one line (the widget shows text, not markdown)."""
+    ("[1] Annexe 1 … — Absences", "Titre — Section [1]"), one line (the widget shows text, not markdown)."""
     body = _SOURCE_HEADER.sub(" ", sentence)
+    for passage in context:
+        if passage.section:
+            header = re.escape(f"{passage.title} — {passage.section}")
+            body = re.sub(rf"{header}\s*(?:\[\d{{1,2}}\]\s*)*", " ", body)
     body = re.sub(r"(?m)\*\*|__|^#+\s*", "", body)
     body = BULLET.sub("", body)
     trailing = " " if sentence[-1:].isspace() else ""

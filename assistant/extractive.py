@@ -33,6 +33,7 @@ _MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
 _WORDS = re.compile(r"\S+")
+_FULL_STOP = re.compile(r"[.!?;…]\s*$")
 _ITEM_TAIL = re.compile(r"(?:[\s;,.]+(?:et|ou))?[\s;,.]*$")  # "Résider en Belgique ; et"
 
 
@@ -131,8 +132,17 @@ def split_sentences(text: str) -> list[tuple[str, bool]]:
 @lru_cache(maxsize=2048)
 def _sentences_of(marker: int, text: str, section: str = "") -> tuple[Sentence, ...]:
     heading = frozenset(analyze(section))
+    parts = split_sentences(text)
+    label = re.split(r" > | · ", section)[-1].strip()
+    if parts and parts[0][1] and label:
+        # A passage that opens on a list: its section title introduces it ("2ème année du master
+        # (environ 106 jours)" over a list of dates).
+        parts.insert(0, (label, False))
     sentences = []
-    for position, (sentence, is_item) in enumerate(split_sentences(text)):
+    for position, (sentence, is_item) in enumerate(parts):
+        # "...voici les conditions :" or an unpunctuated line right above list items.
+        followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
+        intro = sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
         sentences.append(
             Sentence(
                 marker=marker,
@@ -141,7 +151,7 @@ def _sentences_of(marker: int, text: str, section: str = "") -> tuple[Sentence, 
                 tokens=tuple(analyze(sentence)),
                 amounts=tuple(find_amounts(sentence)),
                 has_number=bool(find_numbers(sentence)),
-                intro=sentence.rstrip().endswith(":"),
+                intro=intro,
                 item=is_item,
                 heading=heading,
             )
@@ -322,7 +332,10 @@ def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6
         if not s.item or len(items) >= max_items:
             break
         items.append(_ITEM_TAIL.sub("", s.text))
-    return sentence.text + (" " + " ; ".join(items) + "." if items else "")
+    if not items:
+        return sentence.text
+    head = sentence.text if sentence.text.rstrip().endswith(":") else sentence.text + " :"
+    return f"{head} {' ; '.join(items)}."
 
 
 def excerpt(question: str, passage: Passage, marker: int, max_chars: int) -> str:
@@ -442,6 +455,7 @@ def compose(
 ) -> str:
     """The extractive answer: calculations first, then the best passage sentences, then what to ask."""
     statements, asks = calculation_sentences(calculations, passages)
+    stated = set(find_amounts(" ".join(statements)))
     parts: list[str] = list(statements)
     pool = sentences(passages)
     if not statements and is_definition_question(question):
@@ -472,7 +486,8 @@ def compose(
                 continue
             # Once the calculator has given the figures, a passage sentence brings context, not
             # other figures (a brochure's table holds every year's and every age's amount).
-            if (statements or not with_amounts) and s.amounts:
+            # (A list's items may repeat the stated figure, not bring others.)
+            if (statements or not with_amounts) and (s.amounts or set(find_amounts(text)) - stated):
                 continue
             candidate = _with_marker(text, s.marker)
             if parts and _word_count(" ".join(parts + [candidate])) > max_words:

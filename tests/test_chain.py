@@ -503,3 +503,25 @@ def test_a_source_sentence_with_new_detail_is_added_even_if_mostly_said() -> Non
     richer = "Le stage d'insertion professionnelle, appelé stage d'attente auparavant, est un stage effectué par les jeunes à la fin de leurs études [1]."
     assert _adds(richer, shown)
     assert not _adds("Le stage d'attente est un stage effectué par les jeunes [1].", shown)
+
+
+def test_a_figure_asked_but_not_given_names_who_knows_it() -> None:
+    bonus = _passage(
+        "cisp:jeune", "cisp-cefa", "La convention d'insertion socioprofessionnelle", "Aspect financier pour le jeune",
+        "Pour chaque année de formation que le jeune termine avec fruit, il a droit à une prime forfaitaire, le "
+        "“bonus de démarrage”.",
+        ["cisp"],
+    )
+    response = ask(make(passages=[bonus]), "c combien le bonus de demarrage en cisp ?")
+    assert "ne donnent pas de chiffre précis" in response.answer
+    assert "adressez-vous à votre CEFA" in response.answer  # the competent body of the scheme
+    assert_contract(response)
+
+
+def test_a_copied_source_header_is_dropped() -> None:
+    from assistant.chain import _plain
+
+    header = PASSAGES[2]  # "Le stage d'insertion professionnelle — Qu'est-ce que le stage d'insertion professionnelle ?"
+    raw = f"{header.title} — {header.section} [1] C'est une période de recherche d'emploi [1]. "
+    assert _plain(raw, [header]) == "C'est une période de recherche d'emploi [1]. "
+    assert _plain(raw) != "C'est une période de recherche d'emploi [1]. "  # only the context's headers

@@ -166,3 +166,41 @@ def test_a_how_to_question_naming_money_does_not_ask_an_amount() -> None:
     assert not extractive.asks_amount("je touche le chomage et je veux faire une formation en alternance, je fais comment ?")
     assert not extractive.asks_amount("on me donne une fiche de paie en ifapme ?")
     assert extractive.asks_amount("je touche le chomage, combien je garde si je fais comment ils disent ?")
+
+
+def test_a_list_under_a_section_title_is_introduced_by_it() -> None:
+    calendar = passage(
+        "master:cal",
+        "cip-master-alternance",
+        "Annexe — ANNEXE 2 : CALENDRIER DES STAGES > 2ème année du master (environ 106 jours)\n"
+        "- du 16/09/2019 au 21/09/2019: du mardi au jeudi\n- du 23/09/2019 au 28/09/2019: du mardi au jeudi",
+        ["cip-master"],
+    )
+    first = extractive.sentences([calendar])[0]
+    assert first.text == "2ème année du master (environ 106 jours)" and first.intro
+    answer = extractive.compose("combien de jours de stage en deuxième année du master ?", [calendar])
+    assert answer.startswith("2ème année du master (environ 106 jours) : du 16/09/2019 au 21/09/2019")
+
+
+def test_an_unpunctuated_line_above_items_introduces_them() -> None:
+    body = "Annexe — Calendrier\nLes périodes sont indiquées ci-dessous.\n1ère année du master (environ 103 jours)\n- du 28/10/2019 au 02/11/2019: du lundi au jeudi"
+    pool = extractive.sentences([passage("master:cal1", "cip-master-alternance", body, ["cip-master"])])
+    assert [s.intro for s in pool] == [False, True, False]
+
+
+def test_after_a_calculation_a_list_may_repeat_its_figure_but_not_bring_others() -> None:
+    from types import SimpleNamespace
+
+    family = passage(
+        "ifapme:af",
+        "ifapme-convention-stage",
+        "Informations — Allocations familiales\nA partir de 18 ans, il y a lieu de distinguer :\n"
+        "- Stagiaire né avant 2001 : jusqu'à l'âge de 25 ans s'il ne perçoit pas plus de 759,28€/mois ;\n"
+        "- Stagiaire né à partir de 2001 : jusqu'à 21 ans, sans contrôle.",
+        ["ifapme"],
+    )
+    plafond = SimpleNamespace(statement="Plafond des allocations familiales : 759,28 € brut par mois.", source_ids=["ifapme-convention-stage"], result=None, ask=None, missing=None)
+    answer = extractive.compose("né en 2000, jusqu'à quel âge les allocations familiales ?", [family], [plafond])
+    assert "25 ans" in answer  # the list's items only repeat the stated 759,28 €
+    other = SimpleNamespace(statement="Plafond des allocations familiales : 700,00 € brut par mois.", source_ids=["ifapme-convention-stage"], result=None, ask=None, missing=None)
+    assert "25 ans" not in extractive.compose("né en 2000, jusqu'à quel âge les allocations familiales ?", [family], [other])
