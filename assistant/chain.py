@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
@@ -31,7 +31,7 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from assistant import guard, prompts
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.config import Settings, get_settings
-from assistant.extractive import asks_amount, asks_count, calculation_sentences, compose
+from assistant.extractive import asks_amount, asks_count, calculation_sentences, compose, wanted_units
 from assistant.followup import Standalone, resolve
 from assistant.injection import without_instructions
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
@@ -76,6 +76,15 @@ class Prepared:
     @property
     def asks(self) -> list[str]:
         return calculation_sentences(self.calculations, self.context)[1]
+
+    @cached_property
+    def calculation_tokens(self) -> set[str]:
+        """Words a model sentence may use besides its passage's: the calculations' (computed once
+        per question, not once per sentence)."""
+        from assistant.lexical import analyze
+
+        texts = [f"{getattr(c, 'statement', '')} {getattr(c, 'formula', '')} {' '.join(c.notes)}" for c in self.calculations]
+        return set(analyze(" ".join(texts)))
 
 
 @dataclass
@@ -405,7 +414,7 @@ class Assistant:
 
     def _supported(self, sentence: str, prep: Prepared, notes: list[str]) -> bool:
         """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
-        share = guard.support(sentence, prep.evidence, self._calculation_tokens(prep), _scheme_name_tokens())
+        share = guard.support(sentence, prep.evidence, prep.calculation_tokens, _scheme_name_tokens())
         if share < self.settings.min_sentence_support:
             notes.append(f"{guard.CAUGHT['unsupported_sentence']} ({share:.0%})")
             log.info("unsupported sentence left out (%.2f): %s", share, sentence)
@@ -429,8 +438,13 @@ class Assistant:
         words = len(_WORDS.findall(shown))
         cited: set[int] = set()
         source = self._safe_extractive(prep) if extractive is None else extractive
-        for sentence in guard.sentences_of(source):
-            sentence = sentence.strip()
+        # The kind of number asked for (an age, a phone number…) that the model's text lacks: the
+        # source sentence holding one comes first, even past the word budget.
+        units = wanted_units(prep.standalone.question)
+        lacking = [u for u in units if not u.search(fold(shown))] if units and not any(u.search(fold(shown)) for u in units) else []
+        candidates = [s.strip() for s in guard.sentences_of(source)]
+        candidates.sort(key=lambda s: not any(u.search(fold(s)) for u in lacking))
+        for sentence in candidates:
             if len(extra) >= self.settings.answer_complement_sentences:
                 break
             if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
@@ -441,19 +455,13 @@ class Assistant:
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
             n = len(_WORDS.findall(sentence))
-            if words + n > self.settings.answer_max_words:
+            answers_unit = any(u.search(fold(sentence)) for u in lacking)
+            if words + n > self.settings.answer_max_words and not answers_unit:
                 break
             extra.append(sentence)
             words += n
+            lacking = [] if answers_unit else lacking
         return " ".join(extra)
-
-    @staticmethod
-    def _calculation_tokens(prep: Prepared) -> set[str]:
-        """Words a sentence may use besides its passage's: the calculations'."""
-        from assistant.lexical import analyze
-
-        texts = [f"{getattr(c, 'statement', '')} {getattr(c, 'formula', '')} {' '.join(c.notes)}" for c in prep.calculations]
-        return set(analyze(" ".join(texts)))
 
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
         """Generate, guard, regenerate once naming the problems, else the extractive answer."""

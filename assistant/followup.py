@@ -148,6 +148,14 @@ def check_rewrite(candidate: str, message: str, history: Sequence[Turn], schemes
     known = {Decimal(a) for t in [message, *user_turns(history)] for a in find_amounts(t)}
     if any(a not in known for a in find_amounts(text)):
         problems.append("montant ajouté")
+    # What the follow-up asks ("jusqu'à quel âge ?") must survive: "C'est quoi une CISP ?" lost it.
+    from assistant.extractive import typed_focus
+    from assistant.lexical import analyze
+
+    kept = set(analyze(text))
+    lost = [t for t, w in typed_focus(message).items() if w >= 0.5 and t not in kept and not t[:1].isdigit()]
+    if lost:
+        problems.append(f"mots perdus : {', '.join(sorted(lost))}")
     return problems
 
 

@@ -525,3 +525,19 @@ def test_a_copied_source_header_is_dropped() -> None:
     raw = f"{header.title} — {header.section} [1] C'est une période de recherche d'emploi [1]. "
     assert _plain(raw, [header]) == "C'est une période de recherche d'emploi [1]. "
     assert _plain(raw) != "C'est une période de recherche d'emploi [1]. "  # only the context's headers
+
+
+def test_the_number_asked_for_comes_with_the_answer_even_after_a_long_model_text() -> None:
+    contacts = _passage(
+        "sip:contacts", "stage-insertion-professionnelle", "Le stage d'insertion professionnelle", "Un tremplin vers le monde professionnel",
+        "Si vous avez besoin de plus de questions, vous pouvez prendre contact avec l'organisme de paiement de votre "
+        "région, en l'appelant au numéro qui lui est assigné :\n- Actiris : 02 505 79 15\n- Forem : 0800/93 947",
+        ["sip"],
+    )
+    assistant = make(passages=[contacts, *PASSAGES], answer_max_words=60)
+    prep = assistant.prepare(ChatRequest(message="numero du forem pour le stage d'insertion ?"))
+    shown = "Le Forem accompagne les chercheurs d'emploi de la Wallonie pendant le stage [1]. " * 8  # past the budget
+    assert "0800/93 947" in assistant._complement(prep, shown)
+    # Without a number asked for, the budget holds.
+    prep = assistant.prepare(ChatRequest(message="le forem aide pour le stage d'insertion ?"))
+    assert assistant._complement(prep, shown) == ""

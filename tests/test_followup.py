@@ -82,3 +82,9 @@ def test_failing_model_falls_back_to_rules() -> None:
 
     standalone = resolve("et si j'ai 21 ans ?", HISTORY, llm=Broken(responses=["x"]))
     assert standalone.rewritten_by == "rules" and standalone.slots.age == 21
+
+
+def test_a_model_rewrite_that_loses_what_is_asked_is_rejected() -> None:
+    history = [Turn(role="user", content="c quoi une cisp"), Turn(role="assistant", content="Une formation en alternance entre un CEFA et une entreprise.")]
+    assert check_rewrite("C'est quoi une CISP ?", "c'est jusqu'a quel age ?", history, ["cisp"]) == ["mots perdus : age"]
+    assert check_rewrite("Jusqu'à quel âge peut-on faire une CISP ?", "c'est jusqu'a quel age ?", history, ["cisp"]) == []

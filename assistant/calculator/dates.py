@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.calculator.vocabulary import load_vocabulary
 
-# A year is only read in this range (vocabulary.yaml, as_of.limits, says the same for the text).
-FIRST_YEAR, LAST_YEAR = 2000, 2099
+# A year is only read in this range: vocabulary.yaml's as_of.limits, for the text and the tools alike.
+FIRST_YEAR, LAST_YEAR = (int(y) for y in load_vocabulary().slots["as_of"]["limits"])
 
 
 def month_names() -> dict[int, str]:
