@@ -441,7 +441,7 @@ class Assistant:
         # The kind of number asked for (an age, a phone number…) that the model's text lacks: the
         # source sentence holding one comes first, even past the word budget.
         units = wanted_units(prep.standalone.question)
-        lacking = [u for u in units if not u.search(fold(shown))] if units and not any(u.search(fold(shown)) for u in units) else []
+        lacking = [] if any(u.search(fold(shown)) for u in units) else units
         candidates = [s.strip() for s in guard.sentences_of(source)]
         candidates.sort(key=lambda s: not any(u.search(fold(s)) for u in lacking))
         for sentence in candidates:
