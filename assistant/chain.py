@@ -442,8 +442,11 @@ class Assistant:
         # source sentence holding one comes first, even past the word budget.
         units = wanted_units(prep.standalone.question)
         lacking = [] if any(u.search(fold(shown)) for u in units) else units
-        candidates = [s.strip() for s in guard.sentences_of(source)]
-        candidates.sort(key=lambda s: not any(u.search(fold(s)) for u in lacking))
+
+        def answers_lacking(sentence: str) -> bool:
+            return any(u.search(fold(sentence)) for u in lacking)
+
+        candidates = sorted((s.strip() for s in guard.sentences_of(source)), key=lambda s: not answers_lacking(s))
         for sentence in candidates:
             if len(extra) >= self.settings.answer_complement_sentences:
                 break
@@ -455,12 +458,13 @@ class Assistant:
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
             n = len(_WORDS.findall(sentence))
-            answers_unit = any(u.search(fold(sentence)) for u in lacking)
+            answers_unit = answers_lacking(sentence)
             if words + n > self.settings.answer_max_words and not answers_unit:
                 break
             extra.append(sentence)
             words += n
-            lacking = [] if answers_unit else lacking
+            if answers_unit:
+                lacking = []
         return " ".join(extra)
 
     def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:

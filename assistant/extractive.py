@@ -181,8 +181,7 @@ def asks_amount(question: str) -> bool:
     vocabulary = calculator_vocabulary().intents
     if _matches(vocabulary.get("how_to", []), folded) and not _matches(vocabulary.get("how_much", []), folded):
         return False  # "je touche le chômage, je fais comment ?" asks what to do
-    money = vocabulary.get("amount", [])
-    return any(p.search(folded) for p in money) or bool(re.search(r"€|\beuros?\b", folded))
+    return _matches(vocabulary.get("amount", []), folded) or bool(re.search(r"€|\beuros?\b", folded))
 
 
 def _matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
@@ -201,7 +200,7 @@ def asks_count(question: str) -> bool:
     count_words = calculator_vocabulary().intents.get("count_words", [])
     return (
         bool(set(COUNT_INTENTS) & set(detect_intents(question)))
-        or any(p.search(folded) for p in count_words)
+        or _matches(count_words, folded)
         or bool(_ELIDED_COUNT.search(folded))
     )
 
@@ -246,6 +245,16 @@ def focus_terms(question: str, scheme_weight: float = 0.2, neutral_weight: float
     return terms
 
 
+def _weighty(focus: dict[str, float]) -> set[str]:
+    """The terms neither neutral nor a vocabulary expansion (full weight, down-weighted ones < 0.5)."""
+    return {t for t, w in focus.items() if w >= 0.5}
+
+
+def asked_terms(question: str) -> set[str]:
+    """What the user typed that says what they ask ("âge" in "c'est jusqu'à quel âge ?")."""
+    return _weighty(typed_focus(question))
+
+
 def typed_focus(question: str) -> dict[str, float]:
     """The focus terms the user typed (no vocabulary expansion), scheme names left out: what a
     section title must echo to be the question the section answers."""
@@ -258,7 +267,7 @@ def heading_coverage(focus: dict[str, float], heading: frozenset[str]) -> float:
     """Share of the question's weight its passage's section title echoes ("comment s'inscrire au
     forem ?" under "3. Comment s'inscrire au forem ?"); neutral words alone never make a match."""
     total = sum(focus.values())
-    if not total or not any(w >= 0.5 for t, w in focus.items() if t in heading):
+    if not total or not _weighty(focus) & heading:
         return 0.0
     return sum(w for t, w in focus.items() if t in heading) / total
 
@@ -280,25 +289,24 @@ def rank(question: str, candidates: Sequence[Sentence], heading_weight: float = 
     units = wanted_units(question)
     region = detect_region(question)
     region_patterns = load_vocabulary().regions.get(region, []) if region else []
+    idf = {term: math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)) for term in query}
     scored = []
     for s in candidates:
         tf = Counter(s.tokens)
         length = len(s.tokens) or 1
         score = 0.0
         for term, weight in query.items():
-            if tf[term] or term in s.heading:
-                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
             if tf[term]:
-                score += weight * idf * tf[term] * 2.2 / (tf[term] + 1.2 * (0.6 + 0.4 * length / avg))
+                score += weight * idf[term] * tf[term] * 2.2 / (tf[term] + 1.2 * (0.6 + 0.4 * length / avg))
             if term in s.heading:
-                score += heading_weight * weight * idf
+                score += heading_weight * weight * idf[term]
         if score > 0:
             folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
                 score *= 1.5
-            if units and any(u.search(folded) for u in units):
+            if _matches(units, folded):
                 score *= 1.6
-            if region_patterns and any(p.search(folded) for p in region_patterns):
+            if _matches(region_patterns, folded):
                 score *= 1.5
             score *= 1.0 + 0.15 / s.marker  # retrieval order as a tie-breaker
             if len(_WORDS.findall(s.text)) > 60:
@@ -532,8 +540,8 @@ def is_definition_question(question: str) -> bool:
 
     if not scheme_tokens(question) or wanted_units(question):
         return False
-    salient = any(w >= 0.5 for w in typed_focus(question).values())  # "pas belge", "quel âge"
-    return not salient and not set(content_terms(question)) - scheme_tokens(question)
+    # ("pas belge", "quel âge": words that are neutral for the scope but say what is asked)
+    return not asked_terms(question) and not set(content_terms(question)) - scheme_tokens(question)
 
 
 def _opening(pool: Sequence[Sentence], max_sentences: int, max_words: int, min_words: int = 6) -> list[str]:

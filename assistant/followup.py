@@ -21,6 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.calculator.money import find_amounts
+from assistant.extractive import asked_terms
+from assistant.lexical import analyze
 from assistant.schemas import Turn
 from assistant.schemes import detect_region, detect_schemes, load_vocabulary
 from assistant.text import fold
@@ -149,11 +151,7 @@ def check_rewrite(candidate: str, message: str, history: Sequence[Turn], schemes
     if any(a not in known for a in find_amounts(text)):
         problems.append("montant ajouté")
     # What the follow-up asks ("jusqu'à quel âge ?") must survive: "C'est quoi une CISP ?" lost it.
-    from assistant.extractive import typed_focus
-    from assistant.lexical import analyze
-
-    kept = set(analyze(text))
-    lost = [t for t, w in typed_focus(message).items() if w >= 0.5 and t not in kept and not t[:1].isdigit()]
+    lost = {t for t in asked_terms(message) if not t[:1].isdigit()} - set(analyze(text))
     if lost:
         problems.append(f"mots perdus : {', '.join(sorted(lost))}")
     return problems
