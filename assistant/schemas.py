@@ -1,4 +1,4 @@
-"""The shapes that cross module boundaries and the HTTP API (see ../shared/CONTRACT.md).
+"""The shapes that cross module boundaries and the HTTP API (see CONTRACT.md).
 
 Extend freely; never rename or remove a contract field.
 """

@@ -1,6 +1,6 @@
 """Evaluation suites: load, validate and expose the cases of ``evals/suites/*.yaml``.
 
-The format is the one of ../shared/CONTRACT.md (top-level ``cases:``); unknown fields are
+The format is the one of CONTRACT.md (top-level ``cases:``); unknown fields are
 rejected so that a typo ("fact:" for "facts:") fails loudly instead of silently testing nothing.
 """
 
