@@ -1,14 +1,16 @@
 """The answer chain: follow-up → retrieval → scope → calculator → generation → guard.
 
-`get_assistant()` returns one cached Assistant per settings; `ask` returns a ChatResponse (see
-CONTRACT.md) and `stream` yields StreamEvents: "token" (whole sentences, each released only after
-the guard passed it), then "citations", "calculations" and "done" (the full response).
+`get_assistant()` returns one cached Assistant per settings. `stream` is the one answer path: it
+yields StreamEvents "token" (whole sentences, each released only after the guard passed it), then
+"citations", "calculations" and "done" (the full response, see CONTRACT.md); `ask` collects it, so
+the API, the CLI and the evaluation gates get exactly what the widget shows.
 
 Preparation is an LCEL pipeline of small steps over a dict; generation is `prompt | model |
-StrOutputParser()`. Whatever the backend, an answer that fails the guard is regenerated once with
-the problems named, then replaced by the extractive answer; a model that fails or times out is
-replaced by the extractive answer too (`fallback: true`). Citation markers are renumbered 1, 2, 3…
-in order of first use and `citations` lists exactly the passages the answer cites.
+StrOutputParser()`. Whatever the backend, an answer that fails the guard before anything of it was
+shown is regenerated once with the problems named, then replaced by the extractive answer; a model
+that fails or times out is replaced by the extractive answer too (`fallback: true`). Citation
+markers are renumbered 1, 2, 3… in order of first use and `citations` lists exactly the passages
+the answer cites.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
@@ -44,6 +47,7 @@ from assistant.scope import (
     assess_support,
     bodies,
     has_domain_word,
+    named_bodies,
     relevant_calculations,
 )
 from assistant.text import BULLET, fold
@@ -313,15 +317,14 @@ class Assistant:
         statements, _ = calculation_sentences(prep.calculations, prep.context)
         parts = list(statements)
         if not statements:
-            scheme = f" pour la {prompts.scheme_labels(schemes[:1])}" if schemes else ""
+            scheme = f" pour {prompts.scheme_labels(schemes[:1], articles=True)}" if schemes else ""
             what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if asks_amount(prep.standalone.question) else prompts.NOT_IN_SOURCES_WHAT
             parts.append(prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme))
         general = compose(prep.standalone.question, prep.context, (), max_words=50, max_sentences=1, with_amounts=False)
         if general and not _already_said(general, " ".join(parts)):
             parts.append(general)
         text = " ".join(parts)
-        named = [fold(n) for n in ("onem", "actiris", "forem", "ifapme", "cpas", "cefa", "vdab", "onva", "bruxelles formation")]
-        if not any(n in fold(" ".join(statements)) for n in named):
+        if not named_bodies(" ".join(statements)):
             text += " " + prompts.ASK_BODY.format(bodies=bodies(schemes, prep.context))
         return text
 
@@ -371,20 +374,6 @@ class Assistant:
         text = re.sub(r"^(?:réponse|reponse)\s*:\s*", "", text, flags=re.IGNORECASE)
         text = re.sub(r"</?(?:sources|calculs|question|reponse|réponse)>", "", text)
         return _tidy_markers(text).strip()
-
-    def _limit(self, text: str) -> str:
-        """Whole sentences within the word budget (a little slack: the prompt asks for 120 words)."""
-        budget = int(self.settings.answer_max_words * 1.3)
-        if len(_WORDS.findall(text)) <= budget:
-            return text
-        kept, count = [], 0
-        for sentence in guard.sentences_of(text):
-            words = len(_WORDS.findall(sentence))
-            if kept and count + words > budget:
-                break
-            kept.append(sentence)
-            count += words
-        return "".join(kept).strip()
 
     def _no_figure_note(self, text: str, prep: Prepared) -> str:
         """"Combien ?" answered without any number: say plainly that the sources give none."""
@@ -467,48 +456,6 @@ class Assistant:
                 lacking = []
         return " ".join(extra)
 
-    def model_answer(self, prep: Prepared, model: BaseChatModel) -> Draft:
-        """Generate, guard, regenerate once naming the problems, else the extractive answer."""
-        notes: list[str] = []
-        retry: list = []
-        lead = self._lead(prep)
-        for attempt in (1, 2):
-            try:
-                text = self._clean("".join(self._generate(model, self._inputs(prep, retry))))
-            except Exception as exc:  # timeout, server down, model crash
-                log.warning("generation failed (%s): extractive answer", exc)
-                notes.append(f"modèle indisponible : {type(exc).__name__}")
-                break
-            said: list[str] = []
-            for sentence in guard.sentences_of(self._limit(text)):
-                sentence = _plain(sentence, prep.context)
-                if self._says_new(sentence, " ".join([lead, *said])):
-                    said.append(sentence)
-            text = " ".join(said).strip()
-            if not text and not lead:
-                notes.append("réponse vide")
-                break
-            verdict = guard.check(text, prep.evidence, require_results=False)
-            notes += verdict.repairs
-            # Rule 5 holds for the whole answer: a lead citing its source covers the model's text.
-            if verdict.ok or (verdict.only_uncited and guard.markers_in(lead)):
-                kept = "".join(s for s in guard.sentences_of(verdict.text) if self._supported(s, prep, notes)).strip()
-                if kept or (lead and (attempt == 2 or not verdict.uncited)):
-                    if attempt == 2:
-                        notes.append(guard.REGENERATED)
-                    text = f"{lead} {kept}".strip()
-                    return Draft(self._with_asks(f"{text} {self._complement(prep, text)}".strip(), prep), guard=notes)
-                if not lead:
-                    notes.append("aucune phrase étayée")
-                    break
-            # (an uncited answer whose sentences were all left out is regenerated, asking for markers)
-            problems = verdict.problems()
-            notes += problems
-            log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
-            retry = [AIMessage(content=text), HumanMessage(content=prompts.correction_request(problems, len(prep.context)))]
-        notes.append("réponse de secours (extractive)")
-        return Draft(self._with_asks(self._safe_extractive(prep), prep), fallback=True, guard=notes)
-
     def _safe_extractive(self, prep: Prepared) -> str:
         """The extractive answer, with any sentence the guard would not pass left out."""
         text = self.extractive_answer(prep)
@@ -552,26 +499,13 @@ class Assistant:
             latency_ms=round((time.perf_counter() - prep.started) * 1000, 1),
         )
 
-    def answer(self, prep: Prepared) -> Draft:
-        fixed = self.fixed_answer(prep)
-        if fixed is not None:
-            return fixed
-        extractive = self._safe_extractive(prep)
-        try:
-            model = self._answer_model(lambda: extractive)
-        except ModelUnavailable as exc:
-            log.warning("model unavailable (%s): extractive answer", exc)
-            return Draft(self._with_asks(extractive, prep), fallback=True, guard=[f"modèle indisponible : {exc}"])
-        if model is None:
-            return Draft(self._with_asks(extractive, prep))
-        return self.model_answer(prep, model)
-
     def ask(self, req: ChatRequest) -> ChatResponse:
-        prep = self.prepare(req)
-        draft = self.answer(prep)
-        response = self._response(prep, draft)
-        self._log(prep, response)
-        return response
+        """The stream, collected (as simonw/llm's `text()`): the API, the CLI and the evaluation
+        gates get exactly what the widget shows."""
+        for event in self.stream(req):
+            if event.event == "done":
+                return ChatResponse.model_validate(event.data)
+        raise RuntimeError("le flux de réponse s'est terminé sans événement done")
 
     def _log(self, prep: Prepared, response: ChatResponse) -> None:
         log.info(
@@ -580,75 +514,87 @@ class Assistant:
             len(response.citations), response.guard, response.latency_ms or 0, prep.standalone.rewritten_by,
         )
 
-    # --- streaming --------------------------------------------------------------------------------
+    # --- the answer, as a stream ---------------------------------------------------------------
 
     def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
-        """Sentences as they pass the guard; on a failure, the extractive answer for the rest."""
+        """The one answer path: sentences as they pass the guard, then citations, calculations and
+        the full response; on a model failure, the extractive answer for the rest."""
         prep = self.prepare(req)
-        renumber = guard.Renumberer()
-        released: list[str] = []
-        notes: list[str] = []
-
-        def emit(sentence: str) -> StreamEvent:
-            body = sentence.rstrip()
-            sentence = _tidy_markers(body) + sentence[len(body):]
-            if not released:
-                sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
-            elif not released[-1][-1:].isspace() and not sentence[:1].isspace():
-                sentence = " " + sentence
-            released.append(sentence)
-            return StreamEvent("token", renumber.apply(sentence))
-
-        draft = self.fixed_answer(prep)
-        model = None
-        extractive = ""
-        if draft is None:
-            extractive = self._safe_extractive(prep)
-            try:
-                model = self._answer_model(lambda: extractive)
-            except ModelUnavailable as exc:
-                draft = Draft(extractive, fallback=True, guard=[f"modèle indisponible : {exc}"])
-            if model is None and draft is None:
-                draft = Draft(self._with_asks(extractive, prep))
-
-        if draft is not None:  # no model: release the (already safe) text sentence by sentence
+        out = _Release(self._clean)
+        draft, model, extractive = self._without_model(prep)
+        if draft is not None:  # no generation: release the (already safe) text sentence by sentence
             for sentence in guard.sentences_of(draft.text):
-                yield emit(sentence)
-            yield from self._finish_stream(prep, draft, renumber, "".join(released))
-            return
+                yield out.emit(sentence)
+        else:
+            assert model is not None
+            draft = yield from self._stream_model(prep, model, extractive, out)
+        draft.text = out.text
+        response = self._response(prep, draft, out.renumber)
+        self._log(prep, response)
+        yield StreamEvent("citations", [c.model_dump() for c in response.citations])
+        yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
+        yield StreamEvent("done", response.model_dump())
 
-        assert model is not None
-        fallback = False
-        retry: list = []
+    def _without_model(self, prep: Prepared) -> tuple[Draft | None, BaseChatModel | None, str]:
+        """The answer when no generation is needed or possible, else the model and the extractive
+        answer it falls back on."""
+        draft = self.fixed_answer(prep)
+        if draft is not None:
+            return draft, None, ""
+        extractive = self._safe_extractive(prep)
+        try:
+            model = self._answer_model(lambda: extractive)
+        except ModelUnavailable as exc:
+            log.warning("model unavailable (%s): extractive answer", exc)
+            return Draft(self._with_asks(extractive, prep), fallback=True, guard=[f"modèle indisponible : {exc}"]), None, extractive
+        if model is None:
+            return Draft(self._with_asks(extractive, prep)), None, extractive
+        return None, model, extractive
+
+    def _stream_model(
+        self, prep: Prepared, model: BaseChatModel, extractive: str, out: _Release
+    ) -> Generator[StreamEvent, None, Draft]:
+        """The calculator's statements at once, the model's guarded sentences, the sources'
+        complement, any result the text lacks, and the calculator's questions."""
+        notes: list[str] = []
         lead = self._lead(prep)
         for sentence in guard.sentences_of(lead):  # the calculator's figures: shown at once
-            yield emit(sentence)
+            yield out.emit(sentence)
+        fallback = yield from self._generated(prep, model, lead, extractive, out, notes)
+        if not fallback:
+            for sentence in guard.sentences_of(self._complement(prep, out.text, extractive)):
+                yield out.emit(sentence)
+        # Rule 4: a complete result the model did not state is added, as written.
+        missing = guard.missing_results(out.text, prep.evidence)
+        if missing:
+            notes += [f"résultat du calcul ajouté : {m}" for m in missing]
+            for statement in calculation_sentences(prep.calculations, prep.context)[0]:
+                if guard.missing_results(out.text, prep.evidence):
+                    yield out.emit(" " + statement)
+        text = out.text
+        ended = self._with_asks(text, prep)
+        if ended != text:
+            yield out.emit(ended[len(text):])
+        return Draft(out.text, fallback=fallback, guard=notes)
+
+    def _generated(
+        self, prep: Prepared, model: BaseChatModel, lead: str, extractive: str, out: _Release, notes: list[str]
+    ) -> Generator[StreamEvent, None, bool]:
+        """Generate, guard sentence by sentence, regenerate once naming the problems when nothing
+        was shown, else the extractive answer for the rest. Returns whether it fell back."""
+        retry: list = []
         model_shown = False
         for attempt in (1, 2):
             gate = guard.SentenceGate(prep.evidence, must_cite=bool(prep.evidence.markers) and not guard.markers_in(lead))
             error: Exception | None = None
             raw: list[str] = []
             try:
-                for delta in self._generate(model, self._inputs(prep, retry)):
-                    raw.append(delta)
-                    for sentence in gate.feed(delta):
-                        sentence = _plain(sentence, prep.context)
-                        if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
-                            continue
-                        model_shown = True
-                        yield emit(sentence)
-                    if gate.failed:
-                        break
-                    if len(_WORDS.findall("".join(raw))) > self.settings.answer_max_words * 1.3:
-                        gate.buffer = ""  # too long: the unfinished sentence is dropped
-                        break
-                for sentence in gate.finish():
+                for sentence in self._gated(model, self._inputs(prep, retry), gate, raw):
                     sentence = _plain(sentence, prep.context)
-                    if not self._says_new(sentence, "".join(released)) or not self._supported(sentence, prep, notes):
-                        continue
-                    model_shown = True
-                    yield emit(sentence)
-            except Exception as exc:
+                    if self._says_new(sentence, out.text) and self._supported(sentence, prep, notes):
+                        model_shown = True
+                        yield out.emit(sentence)
+            except Exception as exc:  # timeout, server down, model crash
                 error = exc
                 log.warning("streamed generation failed (%s)", exc)
                 notes.append(f"modèle indisponible : {type(exc).__name__}")
@@ -662,49 +608,60 @@ class Assistant:
             if error is None and not gate.failed and (model_shown or (lead and (attempt == 2 or not problems))):
                 if attempt == 2:
                     notes.append(guard.REGENERATED)
-                break
+                return False
             if error is None and problems and not model_shown and attempt == 1:
                 # (a failure of rules 1-3 or 5; sentences merely left out lead to the fallback)
-                # Nothing shown yet: one regeneration naming the problems.
+                log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
                 retry = [
                     AIMessage(content=self._clean("".join(raw))),
                     HumanMessage(content=prompts.correction_request(problems, len(prep.context))),
                 ]
                 continue
-            # Fallback: the extractive answer for the rest (sentences already shown are not repeated).
-            fallback = True
-            notes.append("réponse de secours (extractive)")
-            shown = "".join(released)
-            for sentence in guard.sentences_of(extractive):
-                if not _already_said(sentence, shown):
-                    yield emit(sentence)
             break
+        # Fallback: the extractive answer for the rest (sentences already shown are not repeated).
+        notes.append("réponse de secours (extractive)")
+        shown = out.text
+        for sentence in guard.sentences_of(extractive):
+            if not _already_said(sentence, shown):
+                yield out.emit(sentence)
+        return True
 
-        if not fallback:
-            for sentence in guard.sentences_of(self._complement(prep, "".join(released), extractive)):
-                yield emit(sentence)
-        text = "".join(released)
-        # Rule 4 for a stream: a complete result the model did not state is added, as written.
-        missing = guard.missing_results(text, prep.evidence)
-        if missing:
-            notes += [f"résultat du calcul ajouté : {m}" for m in missing]
-            for statement in calculation_sentences(prep.calculations, prep.context)[0]:
-                if guard.missing_results(text, prep.evidence):
-                    yield emit(" " + statement)
-                    text = "".join(released)
-        ended = self._with_asks(text, prep)
-        if ended != text:
-            yield emit(ended[len(text):])
-        draft = Draft("".join(released), fallback=fallback, guard=notes)
-        yield from self._finish_stream(prep, draft, renumber, draft.text)
+    def _gated(self, model: BaseChatModel, inputs: dict, gate: guard.SentenceGate, raw: list[str]) -> Iterator[str]:
+        """The sentences the guard releases from one generation (its text kept in `raw`); a failed
+        sentence or an answer past the word budget stops the model."""
+        with closing(self._generate(model, inputs)) as deltas:
+            for delta in deltas:
+                raw.append(delta)
+                yield from gate.feed(delta)
+                if gate.failed:
+                    break
+                if len(_WORDS.findall("".join(raw))) > self.settings.answer_max_words * 1.3:
+                    gate.buffer = ""  # too long: the unfinished sentence is dropped
+                    break
+        yield from gate.finish()
 
-    def _finish_stream(self, prep: Prepared, draft: Draft, renumber: guard.Renumberer, text: str) -> Iterator[StreamEvent]:
-        draft.text = text
-        response = self._response(prep, draft, renumber)
-        self._log(prep, response)
-        yield StreamEvent("citations", [c.model_dump() for c in response.citations])
-        yield StreamEvent("calculations", [c.model_dump() for c in response.calculations])
-        yield StreamEvent("done", response.model_dump())
+
+class _Release:
+    """The text the user has been shown, sentence by sentence, markers renumbered in order of use."""
+
+    def __init__(self, clean: Callable[[str], str]) -> None:
+        self.renumber = guard.Renumberer()
+        self.released: list[str] = []
+        self._clean = clean
+
+    @property
+    def text(self) -> str:
+        return "".join(self.released)
+
+    def emit(self, sentence: str) -> StreamEvent:
+        body = sentence.rstrip()
+        sentence = _tidy_markers(body) + sentence[len(body):]
+        if not self.released:
+            sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
+        elif not self.released[-1][-1:].isspace() and not sentence[:1].isspace():
+            sentence = " " + sentence
+        self.released.append(sentence)
+        return StreamEvent("token", self.renumber.apply(sentence))
 
 
 def _tidy_markers(text: str) -> str:

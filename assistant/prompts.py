@@ -16,12 +16,22 @@ from assistant.extractive import evidence, excerpt
 from assistant.schemas import Passage, Turn
 from assistant.schemes import load_vocabulary
 
-SCHEMES_OFFERED = (
-    "la convention d'immersion professionnelle (CIP), le stage d'insertion professionnelle, "
-    "la convention de stage IFAPME et la convention d'insertion socioprofessionnelle (CISP) dans un CEFA"
-)
 
-SYSTEM_PROMPT = f"""Vous êtes l'assistant « Stages et alternance » pour les jeunes en Belgique. Vous répondez sur quatre dispositifs : {SCHEMES_OFFERED}.
+def scheme_labels(schemes: Sequence[str], articles: bool = False) -> str:
+    """"la convention d'immersion professionnelle (CIP) et le stage d'insertion professionnelle"."""
+    vocabulary = load_vocabulary()
+    names = [vocabulary.labels.get(s, s) for s in schemes]
+    if articles:
+        names = [f"{vocabulary.articles.get(s, '')} {name}".strip() for s, name in zip(schemes, names, strict=True)]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
+# What the assistant covers, from the vocabulary (`offered`): one list for every text that names it.
+SCHEMES_OFFERED = scheme_labels(load_vocabulary().offered, articles=True)
+
+SYSTEM_PROMPT = f"""Vous êtes l'assistant « Stages et alternance » pour les jeunes en Belgique. Vous répondez sur ces dispositifs : {SCHEMES_OFFERED}.
 
 Règles :
 1. Répondez en reprenant les phrases des SOURCES qui répondent à la question : vous pouvez les raccourcir et les simplifier, sans en changer le sens. N'ajoutez rien de vos connaissances.
@@ -139,9 +149,3 @@ def rewrite_request(message: str, history: Sequence[Turn], max_turns: int = 4) -
     return REWRITE_REQUEST.format(history="\n".join(lines), message=_data(message))
 
 
-def scheme_labels(schemes: Sequence[str]) -> str:
-    labels = load_vocabulary().labels
-    names = [labels.get(s, s) for s in schemes]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " et " + names[-1]

@@ -22,6 +22,8 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 class Vocabulary:
     schemes: dict[str, list[re.Pattern[str]]]
     labels: dict[str, str]
+    articles: dict[str, str]  # "la", "le": what goes before the label in a sentence
+    offered: list[str]  # the schemes the assistant says it covers, in order
     regions: dict[str, list[re.Pattern[str]]]
     bodies: dict[str, str]
     raw: dict
@@ -33,6 +35,8 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     return Vocabulary(
         schemes={k: [re.compile(p) for p in v["patterns"]] for k, v in data["schemes"].items()},
         labels={k: v.get("label", k) for k, v in data["schemes"].items()},
+        articles={k: v.get("article", "") for k, v in data["schemes"].items()},
+        offered=list(data.get("offered") or data["schemes"]),
         regions={k: [re.compile(p) for p in v] for k, v in data["regions"].items()},
         bodies=data.get("bodies", {}),
         raw=data,

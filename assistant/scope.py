@@ -207,14 +207,16 @@ def assess_support(
     return Support(False, "no-matching-figure", coverage)
 
 
+def named_bodies(text: str) -> list[str]:
+    """The competent bodies a text names (vocabulary `domain.bodies`), in the vocabulary's order."""
+    folded = fold(text)
+    table = _domain().get("bodies", {}) or {}
+    return [name for name, patterns in table.items() if any(re.search(p, folded) for p in patterns)]
+
+
 def bodies(schemes: Sequence[str], passages: Sequence[Passage]) -> str:
     """Who to ask: the scheme's competent body, then the bodies the passages name."""
-    named: list[str] = []
-    table = _domain().get("bodies", {}) or {}
-    text = fold(" ".join(p.text for p in passages))
-    for name, patterns in table.items():
-        if any(re.search(p, text) for p in patterns):
-            named.append(name)
+    named = named_bodies(" ".join(p.text for p in passages))
     first = competent_body(schemes[0] if schemes else None)
     extra = [n for n in named if fold(n).split()[-1] not in fold(first)]
     if extra:

@@ -16,41 +16,11 @@ from assistant.calculator.money import find_amounts
 from assistant.chain import Assistant
 from assistant.config import Settings
 from assistant.schemas import ChatRequest, ChatResponse, Turn
+from tests.real_index import search_with as _search_with
 
 pytestmark = pytest.mark.slow
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-def _index_ready(settings: Settings) -> bool:
-    try:
-        from assistant.store import get_store
-
-        return settings.chroma_dir.exists() and get_store(settings).count() > 0
-    except Exception:
-        return False
-
-
-@pytest.fixture(scope="session")
-def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = Settings()
-    if _index_ready(settings):
-        return settings
-    from ingest.pipeline import run_ingest
-
-    data_dir: Path = tmp_path_factory.mktemp("index")
-    settings = Settings(data_dir=data_dir)
-    run_ingest(settings=settings, show_progress=False)
-    return settings
-
-
-def _search_with(settings: Settings):
-    from assistant.retrieval import search
-
-    def bound(query: str, k: int = 5, mode: str = "hybrid", schemes: list[str] | None = None):
-        return search(query, k=k, mode=mode, schemes=schemes, settings=settings)
-
-    return bound
 
 
 @pytest.fixture(scope="session")
