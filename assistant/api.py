@@ -35,7 +35,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
 from slowapi.util import get_remote_address
@@ -49,7 +48,16 @@ from assistant.availability import IndexProbe
 from assistant.calculator.money import format_eur
 from assistant.config import Settings, get_settings
 from assistant.privacy import mask
-from assistant.schemas import CalculationOut, ChatRequest, ChatResponse, Passage, Turn
+from assistant.schemas import (
+    CalculationOut,
+    ChatAnswer,
+    ChatRequest,
+    ChatResponse,
+    FeedbackRequest,
+    FeedbackSaved,
+    Passage,
+    Turn,
+)
 from assistant.storage import Storage, StorageError, UnknownConversation
 
 log = logging.getLogger(__name__)
@@ -335,31 +343,6 @@ class NoQueue:
 
 
 # --- response shapes ---------------------------------------------------------------------------
-class CalculationView(CalculationOut):
-    display: str = Field("", description="The result formatted by the server (e.g. « 848,90 € »).")
-
-
-class ChatAnswer(ChatResponse):
-    """The contract's response object, plus the stored message id (for feedback on one answer)."""
-
-    calculations: list[CalculationView] = Field(default_factory=list)  # type: ignore[assignment]
-    message_id: int | None = None
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    conversation_id: str = Field(min_length=1, max_length=100)
-    rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=2000)
-    message_id: int | None = None
-
-
-class FeedbackSaved(BaseModel):
-    status: Literal["ok"] = "ok"
-    feedback_id: int
-    conversation_id: str
-
-
 def format_result(calc: CalculationOut) -> str:
     """The figure the way the rest of the assistant writes it: "1.035,20 €", "20 jours"."""
     if calc.result is None:
