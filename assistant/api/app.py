@@ -1,12 +1,4 @@
-"""The HTTP API, the chat widget and the advisor view (FastAPI; see ../shared/CONTRACT.md).
-
-The API is a thin, defensive shell around the chain: it validates input (clean 4xx in French and
-English, never a 500 for bad input), masks personal data before anything is stored or logged,
-turns a conversation id into history, queues generation (the CPU answers one question at a time),
-and stores every exchange without ever letting a database failure break an answer.
-
-Run with ``assistant serve`` (``uvicorn assistant.api:create_app --factory``).
-"""
+"""The app factory, the state the routes share, and the routes (closures of ``create_app``)."""
 
 from __future__ import annotations
 
@@ -25,14 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import unquote_plus
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from slowapi import Limiter
@@ -42,8 +33,16 @@ from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.api import errors
+from assistant.api.errors import ApiError
+from assistant.api.middleware import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    install_log_filter,
+    install_log_handler,
+)
+from assistant.api.queue import Busy, GenerationGate, NoQueue, Ticket
 from assistant.availability import IndexProbe
 from assistant.calculator.money import format_eur
 from assistant.config import Settings, get_settings
@@ -62,123 +61,14 @@ from assistant.storage import Storage, StorageError, UnknownConversation
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-WIDGET_PATHS = {"/widget.js", "/static/widget.js", "/static/widget.css"}
 RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
 RETRY_AFTER_INDEX = 10  # seconds: a Chroma server restart
 MODEL_FREE_BACKENDS = {"extractive"}  # answers composed without a model: no generation queue
-LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-# Swagger UI sets style attributes from its bundle; everything else stays as strict.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
 BEARER = HTTPBearer(auto_error=False, description="Le jeton conseiller (ASSISTANT_ADVISOR_TOKEN).")
-
-
-# --- errors ------------------------------------------------------------------------------------
-class ApiError(Exception):
-    """A client-facing error with a stable code and a message in French and English."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        fr: str,
-        en: str,
-        detail: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(code)
-        self.status, self.code, self.fr, self.en = status, code, fr, en
-        self.detail, self.headers = detail, headers
-
-
-def error_response(
-    status: int, code: str, fr: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    body = {"error": code, "message": fr, "message_en": en, "detail": detail}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-_FIELD_NAMES_FR = {
-    "message": "message",
-    "history": "history (historique)",
-    "role": "role",
-    "content": "content (contenu)",
-    "conversation_id": "conversation_id",
-    "rating": "rating (avis)",
-    "comment": "comment (commentaire)",
-    "q": "q (recherche)",
-    "k": "k",
-    "mode": "mode",
-    "thumbs": "thumbs",
-    "limit": "limit",
-}
-
-
-def _translate(error: dict[str, Any]) -> tuple[str, str, str]:
-    """(field path, French, English) for one pydantic error."""
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
-    field_path = ".".join(loc) or "body"
-    name = loc[-1] if loc and not loc[-1].isdigit() else (loc[-2] if len(loc) > 1 else field_path)
-    fr_name = _FIELD_NAMES_FR.get(name, name)
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "json_invalid":
-        return field_path, "Le corps de la requête n'est pas du JSON valide.", "The request body is not valid JSON."
-    if field_path == "body" and kind in ("model_attributes_type", "dict_type", "model_type"):
-        return field_path, "Le corps de la requête doit être un objet JSON.", "The request body must be a JSON object."
-    if kind == "missing":
-        return field_path, f"Champ obligatoire manquant : « {fr_name} ».", f"Missing required field '{name}'."
-    if kind == "string_type":
-        return field_path, f"Le champ « {fr_name} » doit être un texte.", f"Field '{name}' must be a string."
-    if kind == "list_type":
-        return (
-            field_path,
-            f"Le champ « {fr_name} » doit être une liste de tours {{role, content}}.",
-            f"Field '{name}' must be a list of {{role, content}} turns.",
-        )
-    if kind in ("model_attributes_type", "dict_type", "model_type"):
-        return (
-            field_path,
-            f"Chaque élément de « {fr_name} » doit être un objet {{role, content}}.",
-            f"Each item of '{name}' must be a {{role, content}} object.",
-        )
-    if kind == "literal_error":
-        expected = ctx.get("expected", "")
-        return (
-            field_path,
-            f"Valeur non autorisée pour « {fr_name} » (attendu : {expected}).",
-            f"Value not allowed for '{name}' (expected: {expected}).",
-        )
-    if kind == "string_too_long":
-        limit = ctx.get("max_length", "")
-        return (
-            field_path,
-            f"Le champ « {fr_name} » est trop long (maximum {limit} caractères).",
-            f"Field '{name}' is too long (at most {limit} characters).",
-        )
-    if kind == "string_too_short":
-        return field_path, f"Le champ « {fr_name} » est vide.", f"Field '{name}' is empty."
-    if kind == "extra_forbidden":
-        return field_path, f"Champ inconnu : « {fr_name} ».", f"Unknown field '{name}'."
-    if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return (
-            field_path,
-            f"Valeur invalide pour « {fr_name} » : un nombre entier dans les limites est attendu.",
-            f"Invalid value for '{name}': an integer within the limits is expected.",
-        )
-    return field_path, f"Valeur invalide pour « {fr_name} ».", f"Invalid value for '{name}'."
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -276,72 +166,6 @@ def store_passages(settings: Settings) -> PassageProvider:
     return provider
 
 
-# --- generation queue --------------------------------------------------------------------------
-class Busy(Exception):
-    """Every generation slot and every queue place is taken."""
-
-
-class GenerationGate:
-    """At most ``concurrency`` answers at once and ``queue`` waiting; beyond that, Busy."""
-
-    def __init__(self, concurrency: int, queue: int) -> None:
-        self.concurrency = max(1, concurrency)
-        self.capacity = self.concurrency + max(0, queue)
-        self._semaphore = asyncio.Semaphore(self.concurrency)
-        self.pending = 0  # running + waiting
-        self.running = 0
-
-    def reserve(self) -> Ticket:
-        if self.pending >= self.capacity:
-            raise Busy
-        self.pending += 1
-        return Ticket(self)
-
-    @property
-    def waiting(self) -> int:
-        return self.pending - self.running
-
-
-class Ticket:
-    """A queue place; entering it waits for a generation slot. Release is idempotent."""
-
-    def __init__(self, gate: GenerationGate) -> None:
-        self.gate = gate
-        self._acquired = False
-        self._released = False
-
-    async def __aenter__(self) -> Ticket:
-        await self.gate._semaphore.acquire()
-        self._acquired = True
-        self.gate.running += 1
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.release()
-
-    def release(self) -> None:
-        if self._acquired:
-            self._acquired = False
-            self.gate.running -= 1
-            self.gate._semaphore.release()
-        if not self._released:
-            self._released = True
-            self.gate.pending -= 1
-
-
-class NoQueue:
-    """The ticket of an answer composed without a model: nothing to wait for, nothing to give back."""
-
-    async def __aenter__(self) -> NoQueue:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-    def release(self) -> None:
-        return None
-
-
 # --- response shapes ---------------------------------------------------------------------------
 def format_result(calc: CalculationOut) -> str:
     """The figure the way the rest of the assistant writes it: "1.035,20 €", "20 jours"."""
@@ -362,134 +186,6 @@ def present(response: ChatResponse, conversation_id: str, message_id: int | None
         {**c.model_dump(), "display": format_result(c)} for c in response.calculations
     ]
     return ChatAnswer.model_validate(data)
-
-
-# --- middleware --------------------------------------------------------------------------------
-class BodyLimitMiddleware:
-    """413 for bodies over ``limit`` bytes, declared (Content-Length) or streamed (chunked)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None:
-            try:
-                too_big = int(declared) > self.limit
-            except ValueError:
-                too_big = False
-            if too_big:
-                await self._reject(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
-            return
-        # No declared length: read the body up to the limit, then replay it.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await self._reject(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413,
-            "payload_too_large",
-            f"La requête est trop volumineuse (maximum {self.limit} octets).",
-            f"The request body is too large (at most {self.limit} bytes).",
-        )
-        await response(scope, receive, send)
-
-
-class SecurityHeadersMiddleware:
-    """Security headers on every response; a strict CSP on pages; the widget stays embeddable."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"").decode("latin-1")
-
-                def add(name: str, value: str) -> None:
-                    if name.lower().encode() not in names:
-                        headers.append((name.encode(), value.encode()))
-
-                add("X-Content-Type-Options", "nosniff")
-                add("Referrer-Policy", "no-referrer")
-                add("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                if path in WIDGET_PATHS:
-                    # Loaded by partner sites: no frame or CSP restriction makes sense on it.
-                    add("Cross-Origin-Resource-Policy", "cross-origin")
-                else:
-                    add("X-Frame-Options", "DENY")
-                    if content_type.startswith("text/html"):
-                        add("Content-Security-Policy", DOCS_CSP if path.startswith("/docs") else PAGE_CSP)
-                    elif not path.startswith("/static"):
-                        add("Content-Security-Policy", API_CSP)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class PrivacyLogFilter(logging.Filter):
-    """Mask personal data in access-log request lines (a search query is user-typed text)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
-            args = list(record.args)
-            args[2] = mask(unquote_plus(args[2]))
-            record.args = tuple(args)
-        return True
-
-
-def _install_log_handler() -> None:
-    """Served by uvicorn, only its own loggers have a handler: give the app's INFO lines one too
-    (timestamp, level and worker pid), unless the host application configured logging itself."""
-    app_log = logging.getLogger("assistant")
-    if logging.getLogger().handlers or app_log.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    app_log.addHandler(handler)
-    app_log.setLevel(logging.INFO)
-
-
-def _install_log_filter() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, PrivacyLogFilter) for f in access.filters):
-        access.addFilter(PrivacyLogFilter())
 
 
 # --- application state -------------------------------------------------------------------------
@@ -678,26 +374,6 @@ def _sse(event: str, data: Any) -> dict[str, str]:
     return {"event": event, "data": json.dumps(jsonable_encoder(data), ensure_ascii=False)}
 
 
-def _rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
-    retry_after = 60
-    limiter: Limiter = request.app.state.limiter
-    current = getattr(request.state, "view_rate_limit", None)
-    if current is not None:
-        try:
-            reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
-            retry_after = max(1, int(reset_at - time.time()) + 1)
-        except Exception:  # storage hiccup: keep the default
-            pass
-    return error_response(
-        429,
-        "rate_limited",
-        "Trop de questions en peu de temps. Patientez un peu avant de réessayer.",
-        "Too many requests. Please wait before trying again.",
-        {"limit": str(exc.detail)},
-        headers={"Retry-After": str(retry_after)},
-    )
-
-
 # --- the application ---------------------------------------------------------------------------
 def create_app(
     settings: Settings | None = None,
@@ -709,8 +385,8 @@ def create_app(
 ) -> FastAPI:
     """The app; every collaborator can be injected (tests use fakes), defaults load lazily."""
     settings = settings or get_settings()
-    _install_log_filter()
-    _install_log_handler()
+    install_log_filter()
+    install_log_handler()
     if storage is None:
         try:
             storage = Storage(settings.db_url)
@@ -767,51 +443,11 @@ def create_app(
     )
     app.add_middleware(SecurityHeadersMiddleware)
 
-    # --- error handlers ----------------------------------------------------------------------
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.fr, exc.en, exc.detail, exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = []
-        for err in exc.errors():
-            path, fr, en = _translate(err)
-            details.append({"field": path, "type": err.get("type"), "message": fr, "message_en": en})
-        first = details[0] if details else {"message": "Requête invalide.", "message_en": "Invalid request."}
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and "json" not in content_type and any(d["field"] == "body" for d in details):
-            return error_response(
-                415,
-                "unsupported_media_type",
-                "Envoyez un corps JSON (Content-Type: application/json).",
-                "Send a JSON body (Content-Type: application/json).",
-                details,
-            )
-        if any(d.get("type") == "json_invalid" for d in details):
-            return error_response(400, "invalid_json", first["message"], first["message_en"], details)
-        return error_response(422, "invalid_request", first["message"], first["message_en"], details)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {
-            404: ("not_found", "Adresse introuvable.", "Not found."),
-            405: ("method_not_allowed", "Méthode non autorisée.", "Method not allowed."),
-        }
-        code, fr, en = messages.get(exc.status_code, ("http_error", "Requête refusée.", "Request refused."))
-        return error_response(exc.status_code, code, fr, en, None, getattr(exc, "headers", None))
-
-    app.add_exception_handler(RateLimitExceeded, _rate_limited)  # type: ignore[arg-type]
-
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__, exc_info=exc)
-        return error_response(
-            500,
-            "internal_error",
-            "Erreur interne du serveur. Réessayez plus tard.",
-            "Internal server error. Please try again later.",
-        )
+    app.add_exception_handler(errors.ApiError, errors.api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimitExceeded, errors.rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, errors.server_error)
 
     # --- chat --------------------------------------------------------------------------------
     @app.post("/api/chat", response_model=ChatAnswer, tags=["chat"], summary="Une réponse sourcée")
