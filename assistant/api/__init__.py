@@ -8,8 +8,10 @@ and stores every exchange without ever letting a database failure break an answe
 Run with ``assistant serve`` (``uvicorn assistant.api:create_app --factory``).
 """
 
-from assistant.api.app import STATIC_DIR, CorpusLibrary, create_app, format_result
+from assistant.api.app import STATIC_DIR, create_app
+from assistant.api.core import CorpusLibrary
 from assistant.api.middleware import PrivacyLogFilter
+from assistant.api.present import format_result
 from assistant.api.queue import GenerationGate
 
 __all__ = ["STATIC_DIR", "CorpusLibrary", "GenerationGate", "PrivacyLogFilter", "create_app", "format_result"]

@@ -1,30 +1,23 @@
-"""The app factory, the state the routes share, and the routes (closures of ``create_app``)."""
+"""The app factory and the routes (closures of ``create_app``)."""
 
 from __future__ import annotations
 
-import asyncio
-import hmac
-import json
 import logging
 import os
 import re
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
@@ -35,6 +28,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api import errors
+from assistant.api.core import (
+    Answerer,
+    Core,
+    CorpusLibrary,
+    Library,
+    Searcher,
+    index_unavailable,
+    require_advisor,
+    store_passages,
+)
 from assistant.api.errors import ApiError
 from assistant.api.middleware import (
     BodyLimitMiddleware,
@@ -42,13 +45,12 @@ from assistant.api.middleware import (
     install_log_filter,
     install_log_handler,
 )
-from assistant.api.queue import Busy, GenerationGate, NoQueue, Ticket
+from assistant.api.present import finish
+from assistant.api.sse import stream_events
 from assistant.availability import IndexProbe
-from assistant.calculator.money import format_eur
 from assistant.config import Settings, get_settings
 from assistant.privacy import mask
 from assistant.schemas import (
-    CalculationOut,
     ChatAnswer,
     ChatRequest,
     ChatResponse,
@@ -64,217 +66,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
-RETRY_AFTER_INDEX = 10  # seconds: a Chroma server restart
-MODEL_FREE_BACKENDS = {"extractive"}  # answers composed without a model: no generation queue
-
-BEARER = HTTPBearer(auto_error=False, description="Le jeton conseiller (ASSISTANT_ADVISOR_TOKEN).")
-
-
-# --- documents ---------------------------------------------------------------------------------
-class Library(Protocol):
-    """The corpus as advisors see it: its documents and their indexed passages."""
-
-    def documents(self, counts: bool = True) -> list[dict[str, Any]]: ...
-
-    def document(self, doc_id: str) -> dict[str, Any] | None: ...
-
-    def chunk_count(self) -> int | None: ...
-
-
-PassageProvider = Callable[[str | None], list[Passage]]
-
-
-class CorpusLibrary:
-    """Documents from the corpus catalog (sources.yaml); passages from the index through ``passages``.
-
-    ``passages(doc_id)`` lists the indexed chunks of one document (``None``: all of them).
-    """
-
-    def __init__(self, settings: Settings, passages: PassageProvider | None = None) -> None:
-        self.settings = settings
-        self._passages = passages
-        self._sources: list[dict[str, Any]] | None = None
-
-    def _load(self) -> list[dict[str, Any]]:
-        if self._sources is None:
-            from ingest.sources import SourcesError, load_catalog, read_entries
-
-            try:
-                catalog = load_catalog(self.settings.corpus_dir)
-                order = {e.id: i for i, e in enumerate(read_entries(self.settings.corpus_dir))}
-            except (OSError, SourcesError) as exc:
-                log.warning("cannot read the corpus catalog: %s", exc)
-                return []
-            entries = sorted((e for e, _path in catalog.documents), key=lambda e: (not e.listed, order.get(e.id, 0), e.id))
-            self._sources = [
-                {
-                    "doc_id": e.id,
-                    "title": e.title,
-                    "publisher": e.publisher,
-                    "updated": e.updated,
-                    "url": e.url,
-                    "region": e.region,
-                    "scheme": e.scheme,
-                    "schemes": list(e.schemes),
-                    "file": e.file,
-                }
-                for e in entries
-            ]
-        return self._sources
-
-    def _chunks(self, doc_id: str | None) -> list[Passage] | None:
-        if self._passages is None:
-            return None
-        try:
-            return self._passages(doc_id)
-        except Exception as exc:  # the index may be missing or rebuilding
-            log.warning("cannot list passages: %s", exc)
-            return None
-
-    def documents(self, counts: bool = True) -> list[dict[str, Any]]:
-        tally: dict[str, int] = {}
-        for p in (self._chunks(None) or []) if counts else []:
-            tally[p.doc_id] = tally.get(p.doc_id, 0) + 1
-        return [{**d, "passages": tally.get(d["doc_id"]) if counts else None} for d in self._load()]
-
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        doc = next((d for d in self._load() if d["doc_id"] == doc_id), None)
-        if doc is None:
-            return None
-        chunks = self._chunks(doc_id)
-        passages = [
-            {"chunk_id": p.chunk_id, "section": p.section, "page": p.page or None, "text": p.text}
-            for p in (chunks or [])
-        ]
-        return {**doc, "passages": passages, "passages_available": chunks is not None}
-
-    def chunk_count(self) -> int | None:
-        chunks = self._chunks(None)
-        return None if chunks is None else len(chunks)
-
-
-def store_passages(settings: Settings) -> PassageProvider:
-    """Passages of the live index (assistant.store), in document order."""
-
-    def provider(doc_id: str | None) -> list[Passage]:
-        from assistant.store import get_store, passage_from_hit
-
-        passages = [passage_from_hit(hit) for hit in get_store(settings).live_chunks()]
-        return [p for p in passages if doc_id is None or p.doc_id == doc_id]
-
-    return provider
-
-
-# --- response shapes ---------------------------------------------------------------------------
-def format_result(calc: CalculationOut) -> str:
-    """The figure the way the rest of the assistant writes it: "1.035,20 €", "20 jours"."""
-    if calc.result is None:
-        return ""
-    if calc.unit.upper() in ("EUR", "€"):
-        return format_eur(Decimal(str(calc.result)))
-    value = Decimal(str(calc.result)).normalize()
-    number = f"{value:f}".replace(".", ",")
-    return f"{number} {calc.unit}".strip()
-
-
-def present(response: ChatResponse, conversation_id: str, message_id: int | None) -> ChatAnswer:
-    data = response.model_dump()
-    data["conversation_id"] = conversation_id
-    data["message_id"] = message_id
-    data["calculations"] = [
-        {**c.model_dump(), "display": format_result(c)} for c in response.calculations
-    ]
-    return ChatAnswer.model_validate(data)
-
-
-# --- application state -------------------------------------------------------------------------
-Searcher = Callable[..., list[Passage]]
-
-
-@dataclass
-class Core:
-    settings: Settings
-    assistant: Any
-    searcher: Searcher | None
-    library: Library
-    storage: Storage | None
-    probe: IndexProbe = field(default_factory=lambda: IndexProbe(None))
-    gate: GenerationGate | None = None
-    ready: bool = False
-    error: str | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    def warm(self) -> None:
-        """Load the models and the index once, off the event loop: /api/health says when."""
-        try:
-            if self.storage is not None:
-                try:
-                    self.storage.create_tables()
-                except StorageError as exc:
-                    log.error("storage unavailable, answers will not be stored: %s", exc)
-            if self.assistant is None:
-                from assistant.chain import get_assistant
-
-                self.assistant = get_assistant(self.settings)
-            warm = getattr(self.assistant, "warm", None)
-            if callable(warm):
-                warm()
-            if self.searcher is None:
-                from assistant.retrieval import search
-
-                self.searcher = search
-            self.ready = True
-            log.info("assistant ready in %.1f s", time.monotonic() - self.started)
-        except Exception as exc:
-            self.error = f"{exc.__class__.__name__}: {exc}"
-            log.exception("assistant failed to start")
-
-    @property
-    def backend(self) -> str:
-        return str(getattr(self.assistant, "backend", None) or self.settings.llm_backend)
-
-    @property
-    def generates(self) -> bool:
-        """Whether answers go through a model (and so through the bounded generation queue)."""
-        return self.backend not in MODEL_FREE_BACKENDS
-
-    def require_ready(self) -> None:
-        if not self.ready:
-            if self.error:
-                raise ApiError(
-                    503,
-                    "unavailable",
-                    "L'assistant n'a pas pu démarrer. Réessayez plus tard.",
-                    "The assistant failed to start. Try again later.",
-                    headers={"Retry-After": "60"},
-                )
-            raise ApiError(
-                503,
-                "starting",
-                "L'assistant démarre (chargement des modèles). Réessayez dans quelques secondes.",
-                "The assistant is starting (loading models). Try again in a few seconds.",
-                headers={"Retry-After": "10"},
-            )
-
-    # --- storage, never fatal ------------------------------------------------------------
-    def load_history(self, conversation_id: str) -> list[Turn]:
-        if self.storage is None:
-            return []
-        try:
-            return self.storage.history(conversation_id, self.settings.max_history_turns)
-        except StorageError as exc:
-            log.error("cannot load history of %s: %s", conversation_id, exc)
-            return []
-
-    def save(self, conversation_id: str, question: str, response: ChatResponse) -> int | None:
-        if self.storage is None:
-            return None
-        try:
-            return self.storage.save_exchange(conversation_id, question, response)
-        except StorageError as exc:
-            log.error("cannot store the answer of %s: %s", conversation_id, exc)
-            return None
 
 
 def _core(request: Request) -> Core:
@@ -326,58 +117,10 @@ async def _prepare(core: Core, req: ChatRequest) -> tuple[ChatRequest, str]:
     return chain_req, conversation_id
 
 
-def _reserve(core: Core) -> Ticket | NoQueue:
-    if not core.generates:
-        return NoQueue()
-    if core.gate is None:  # served without the lifespan (some ASGI test clients)
-        core.gate = GenerationGate(core.settings.generation_concurrency, core.settings.generation_queue)
-    try:
-        return core.gate.reserve()
-    except Busy:
-        raise ApiError(
-            503,
-            "busy",
-            "L'assistant répond déjà à beaucoup de questions. Réessayez dans un instant.",
-            "The assistant is busy with other questions. Try again in a moment.",
-            headers={"Retry-After": str(RETRY_AFTER_BUSY)},
-        ) from None
-
-
-def _index_unavailable() -> ApiError:
-    return ApiError(
-        503,
-        "index_unavailable",
-        "La base documentaire est momentanément indisponible. Réessayez dans un instant.",
-        "The document index is unavailable at the moment. Try again shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_INDEX)},
-    )
-
-
-async def _require_index(core: Core) -> None:
-    """503 rather than an answer built on no passage when the Chroma server is down."""
-    if core.probe.remote and not await run_in_threadpool(core.probe.ok):
-        log.error("index unavailable (%s): answering 503", core.probe.last_error)
-        raise _index_unavailable()
-
-
-async def _index_lost(core: Core, response: ChatResponse) -> bool:
-    """An answer without a single citation, and the index gone meanwhile: the index failed mid-answer."""
-    if response.citations or not core.probe.remote:
-        return False
-    if await run_in_threadpool(core.probe.ok, True):
-        return False
-    log.error("index lost during an answer (%s): answering 503", core.probe.last_error)
-    return True
-
-
-def _sse(event: str, data: Any) -> dict[str, str]:
-    return {"event": event, "data": json.dumps(jsonable_encoder(data), ensure_ascii=False)}
-
-
 # --- the application ---------------------------------------------------------------------------
 def create_app(
     settings: Settings | None = None,
-    assistant: Any = None,
+    assistant: Answerer | None = None,
     searcher: Searcher | None = None,
     library: Library | None = None,
     storage: Storage | None = None,
@@ -404,7 +147,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        core.gate = GenerationGate(settings.generation_concurrency, settings.generation_queue)
+        core.open_gate()
         threading.Thread(target=core.warm, name="assistant-warm", daemon=True).start()
         yield
         if core.storage is not None:
@@ -456,23 +199,13 @@ def create_app(
         core = _core(request)
         chain_req, conversation_id = await _prepare(core, body)
         core.require_ready()
-        await _require_index(core)
+        await core.require_index()
         started = time.perf_counter()
-        async with _reserve(core):
+        async with core.reserve():
             response: ChatResponse = await run_in_threadpool(core.assistant.ask, chain_req)
-        if await _index_lost(core, response):
-            raise _index_unavailable()
-        if response.latency_ms is None:
-            response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        message_id = await run_in_threadpool(core.save, conversation_id, chain_req.message, response)
-        log.info(
-            "chat conversation=%s chars=%d latency_ms=%.0f refused=%s",
-            conversation_id,
-            len(body.message),
-            response.latency_ms or 0,
-            response.refused,
-        )
-        return present(response, conversation_id, message_id)
+        if await core.index_lost(response):
+            raise index_unavailable()
+        return await finish(core, "chat", conversation_id, chain_req.message, response, len(body.message), started)
 
     @app.post(
         "/api/chat/stream",
@@ -488,10 +221,10 @@ def create_app(
         core = _core(request)
         chain_req, conversation_id = await _prepare(core, body)
         core.require_ready()
-        await _require_index(core)
-        ticket = _reserve(core)
+        await core.require_index()
+        ticket = core.reserve()
         return EventSourceResponse(
-            _stream_events(core, ticket, chain_req, conversation_id, len(body.message)),
+            stream_events(core, ticket, chain_req, conversation_id, len(body.message)),
             ping=15,
             background=BackgroundTask(ticket.release),
         )
@@ -575,26 +308,7 @@ def create_app(
         return FeedbackSaved(feedback_id=feedback_id, conversation_id=body.conversation_id)
 
     # --- advisor -----------------------------------------------------------------------------
-    def advisor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> None:
-        token = settings.advisor_token
-        if not token:
-            raise ApiError(
-                403,
-                "advisor_disabled",
-                "La vue conseiller est désactivée (ASSISTANT_ADVISOR_TOKEN n'est pas défini).",
-                "The advisor view is disabled (ASSISTANT_ADVISOR_TOKEN is not set).",
-            )
-        given = credentials.credentials if credentials is not None else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Jeton conseiller manquant ou invalide.",
-                "Missing or invalid advisor token.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    @app.get("/api/advisor/conversations", tags=["advisor"], dependencies=[Depends(advisor)])
+    @app.get("/api/advisor/conversations", tags=["advisor"], dependencies=[Depends(require_advisor)])
     async def advisor_conversations(
         request: Request,
         thumbs: Annotated[Literal["up", "down"] | None, Query()] = None,
@@ -609,7 +323,7 @@ def create_app(
             log.error("cannot read conversations: %s", exc)
             raise ApiError(503, "storage_unavailable", "Base indisponible.", "Database unavailable.") from None
 
-    @app.get("/api/advisor/search", response_model=list[Passage], tags=["advisor"], dependencies=[Depends(advisor)])
+    @app.get("/api/advisor/search", response_model=list[Passage], tags=["advisor"], dependencies=[Depends(require_advisor)])
     async def advisor_search(
         request: Request,
         q: Annotated[str, Query(max_length=2000)],
@@ -655,7 +369,7 @@ async def _search(core: Core, q: str, k: int, mode: str) -> list[Passage]:
     if not q.strip():
         raise ApiError(422, "query_empty", "La recherche est vide.", "The query is empty.", [{"field": "q"}])
     core.require_ready()
-    await _require_index(core)
+    await core.require_index()
     assert core.searcher is not None
     try:
         return await run_in_threadpool(core.searcher, q, k=k, mode=mode)
@@ -668,76 +382,3 @@ async def _search(core: Core, q: str, k: int, mode: str) -> list[Passage]:
             "Search is unavailable at the moment.",
             headers={"Retry-After": "30"},
         ) from None
-
-
-async def _stream_events(
-    core: Core, ticket: Ticket | NoQueue, req: ChatRequest, conversation_id: str, chars: int
-) -> AsyncIterator[dict[str, str]]:
-    """Pass the chain's events through as they come; add the conversation id and store at done."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-    cancelled = threading.Event()
-
-    def produce() -> None:
-        events: Iterator[Any] | None = None
-        try:
-            events = iter(core.assistant.stream(req))
-            for event in events:
-                if cancelled.is_set():
-                    break
-                loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
-        except Exception as exc:
-            log.error("stream failed: %s", exc.__class__.__name__, exc_info=exc)
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", None))
-        finally:
-            close = getattr(events, "close", None)
-            if callable(close):
-                with suppress(Exception):
-                    close()
-            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
-
-    started = time.perf_counter()
-    try:
-        async with ticket:
-            producer = loop.run_in_executor(None, produce)
-            while True:
-                kind, event = await queue.get()
-                if kind == "end":
-                    break
-                if kind == "error":
-                    yield _sse(
-                        "error",
-                        {
-                            "error": "internal_error",
-                            "message": "La réponse a été interrompue par une erreur. Réessayez.",
-                            "message_en": "The answer was interrupted by an error. Please try again.",
-                        },
-                    )
-                    continue
-                name, data = event[0], event[1]
-                if name == "done":
-                    response = ChatResponse.model_validate(jsonable_encoder(data))
-                    if await _index_lost(core, response):
-                        error = _index_unavailable()
-                        yield _sse("error", {"error": error.code, "message": error.fr, "message_en": error.en})
-                        continue
-                    if response.latency_ms is None:
-                        response.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-                    message_id = await run_in_threadpool(core.save, conversation_id, req.message, response)
-                    log.info(
-                        "stream conversation=%s chars=%d latency_ms=%.0f refused=%s",
-                        conversation_id,
-                        chars,
-                        response.latency_ms or 0,
-                        response.refused,
-                    )
-                    yield _sse("done", present(response, conversation_id, message_id))
-                elif name == "calculations":
-                    calcs = [CalculationOut.model_validate(jsonable_encoder(c)) for c in data or []]
-                    yield _sse("calculations", [{**c.model_dump(), "display": format_result(c)} for c in calcs])
-                else:
-                    yield _sse(name, data)
-            await producer
-    finally:
-        cancelled.set()
-        ticket.release()
