@@ -16,8 +16,15 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.util import get_remote_address
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.api import errors
 from assistant.api.core import Answerer, Core, CorpusLibrary, Library, Searcher, store_passages
+from assistant.api.errors import (
+    ApiError,
+    api_error,
+    http_error,
+    rate_limited,
+    server_error,
+    validation_error,
+)
 from assistant.api.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -112,11 +119,11 @@ def create_app(
     )
     app.add_middleware(SecurityHeadersMiddleware)
 
-    app.add_exception_handler(errors.ApiError, errors.api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RateLimitExceeded, errors.rate_limited)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, errors.server_error)
+    app.add_exception_handler(ApiError, api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimitExceeded, rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, server_error)
 
     app.include_router(chat.build_router(chat_limit(settings, limiter)))
     for module in (search, health, documents, feedback, advisor, pages):

@@ -29,7 +29,7 @@ class ApiError(Exception):
         code: str,
         fr: str,
         en: str,
-        detail: Any = None,
+        detail: object = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(code)
@@ -38,7 +38,7 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, fr: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
+    status: int, code: str, fr: str, en: str, detail: object = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = {"error": code, "message": fr, "message_en": en, "detail": detail}
     return JSONResponse(body, status_code=status, headers=headers)

@@ -31,7 +31,7 @@ INTERRUPTED = {
 }
 
 
-def sse_event(event: str, data: Any) -> dict[str, str]:
+def sse_event(event: str, data: object) -> dict[str, str]:
     """Every data is JSON, so a token's newlines survive the event format."""
     return {"event": event, "data": json.dumps(jsonable_encoder(data), ensure_ascii=False)}
 
@@ -45,7 +45,7 @@ async def stream_events(
     cancelled = threading.Event()
 
     def produce() -> None:
-        events: Iterator[Any] | None = None
+        events: Iterator[tuple[str, Any]] | None = None
         try:
             assert core.assistant is not None  # require_ready() passed
             events = iter(core.assistant.stream(req))
