@@ -78,3 +78,29 @@ class ChatResponse(BaseModel):
     fallback: bool = False
     guard: list[str] = Field(default_factory=list)  # what the guard caught, if anything
     latency_ms: float | None = None
+
+
+# --- the HTTP API's own shapes (assistant.api) ----------------------------------------------------
+class CalculationView(CalculationOut):
+    display: str = Field("", description="The result formatted by the server (e.g. « 848,90 € »).")
+
+
+class ChatAnswer(ChatResponse):
+    """The contract's response object, plus the stored message id (for feedback on one answer)."""
+
+    calculations: list[CalculationView] = Field(default_factory=list)  # type: ignore[assignment]
+    message_id: int | None = None
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conversation_id: str = Field(min_length=1, max_length=100)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+    message_id: int | None = None
+
+
+class FeedbackSaved(BaseModel):
+    status: Literal["ok"] = "ok"
+    feedback_id: int
+    conversation_id: str

@@ -1,0 +1,47 @@
+"""The advisor's API: recent conversations (with feedback) and a search that shows scores.
+
+Every route needs the advisor token (core.require_advisor).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.core import CoreDep, require_advisor
+from assistant.api.errors import ApiError
+from assistant.api.routes.search import Mode, TopK, search_passages
+from assistant.schemas import Passage
+from assistant.storage import StorageError
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["advisor"], dependencies=[Depends(require_advisor)])
+
+
+@router.get("/api/advisor/conversations")
+async def advisor_conversations(
+    core: CoreDep,
+    thumbs: Annotated[Literal["up", "down"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    if core.storage is None:
+        return []
+    try:
+        return await run_in_threadpool(core.storage.recent_conversations, limit, thumbs)
+    except StorageError as exc:
+        log.error("cannot read conversations: %s", exc)
+        raise ApiError(503, "storage_unavailable", "Base indisponible.", "Database unavailable.") from None
+
+
+@router.get("/api/advisor/search", response_model=list[Passage])
+async def advisor_search(
+    core: CoreDep,
+    q: Annotated[str, Query(max_length=2000)],
+    k: TopK = 10,
+    mode: Mode = "hybrid",
+) -> list[Passage]:
+    return await search_passages(core, q, k, mode)
