@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from assistant.calculator import rates as rates_module
+from assistant.calculator.cip import cip_indemnity
 from assistant.calculator.rates import (
     RATES_FILE,
     Conditions,
@@ -18,6 +21,7 @@ from assistant.calculator.rates import (
     check_rates,
     document_text,
     fold_spaces,
+    get_rates,
     load_rates,
     rate_at,
 )
@@ -286,14 +290,32 @@ _BAND_19_20 = {
 }
 
 
-def test_a_new_age_band_is_a_data_change(tmp_path: Path) -> None:
-    """A row with new conditions in a copy of rates.yaml changes the selection; no code."""
+@pytest.fixture
+def rates_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Point the calculator at another rates.yaml (get_rates reads RATES_FILE at its first call)."""
+
+    def use(path: Path) -> None:
+        monkeypatch.setattr(rates_module, "RATES_FILE", path)
+        get_rates.cache_clear()
+
+    yield use
+    get_rates.cache_clear()
+
+
+def test_a_new_age_band_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
+    """A row with new conditions in a copy of rates.yaml changes the selection and the answer; no code."""
     path = _with_rows(tmp_path, _BAND_19_20)
     assert load_rates(path).select("cip_indemnity", age=19).id == "cip_indemnity_19"
     assert TABLE.select("cip_indemnity", age=19) is None  # the real table is unchanged
+    rates_file(path)
+    c = cip_indemnity(19)
+    assert c.result == Decimal("950.00")
+    assert c.statement == "À 19 ans, l'indemnité de CIP est de 950 € par mois (index mai 2024)."
+    assert "950 € de 19 à 20 ans" in cip_indemnity(None).statement
+    assert cip_indemnity(18).result == Decimal("848.90")
 
 
-def test_a_new_indexation_of_a_row_is_a_data_change(tmp_path: Path) -> None:
+def test_a_new_indexation_of_a_row_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
     """A second rate with the same conditions and a later valid_from replaces the row from that date."""
     newer = {**TABLE.get("cip_indemnity_18").model_dump(mode="json"), "id": "cip_indemnity_18_2025",
              "value": "870.00", "figure": "870,00 €", "quote": "Indexation de test : 870,00 € à 18 ans.",
@@ -302,6 +324,8 @@ def test_a_new_indexation_of_a_row_is_a_data_change(tmp_path: Path) -> None:
     assert table.select("cip_indemnity", age=18).id == "cip_indemnity_18_2025"
     assert table.select("cip_indemnity", age=18, when=date(2024, 6, 1)).id == "cip_indemnity_18"
     assert [r.id for r in table.current("cip_indemnity")] == ["cip_indemnity_18_2025", "cip_indemnity_21"]
+    rates_file(tmp_path / "rates.yaml")
+    assert cip_indemnity(18).statement == "À 18 ans, l'indemnité de CIP est de 870 € par mois (index janvier 2025)."
 
 
 def test_two_rows_of_a_kind_with_the_same_conditions_need_distinct_dates() -> None:
