@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from assistant.calculator import rates as rates_module
 from assistant.calculator.cip import cip_indemnity
+from assistant.calculator.ifapme import ifapme_allocation
 from assistant.calculator.rates import (
     RATES_FILE,
     Conditions,
@@ -313,6 +314,21 @@ def test_a_new_age_band_is_a_data_change(tmp_path: Path, rates_file: Callable[[P
     assert c.statement == "À 19 ans, l'indemnité de CIP est de 950 € par mois (index mai 2024)."
     assert "950 € de 19 à 20 ans" in cip_indemnity(None).statement
     assert cip_indemnity(18).result == Decimal("848.90")
+
+
+def test_a_new_year_of_a_table_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
+    """A 4th year added to the IFAPME table gets its figure; the year after it, none."""
+    fourth = [
+        {**TABLE.get(f"ifapme_{q}_3").model_dump(mode="json"), "id": f"ifapme_{q}_4", "value": "1100.00",
+         "figure": "1100,00€ (4ème année)", "quote": "Barème de test : 1100,00€ (4ème année)",
+         "conditions": {"year": 4, "qualified": q == "qualified", "region": "Wallonie"}}
+        for q in ("qualified", "unqualified")
+    ]
+    rates_file(_with_rows(tmp_path, *fourth))
+    assert ifapme_allocation(4, False).result == Decimal("1100.00")
+    assert ifapme_allocation(4, None).result == Decimal("1100.00")  # same amount qualified or not: no need to ask
+    assert ifapme_allocation(5, True).result is None
+    assert "s'arrête à la 4e année" in ifapme_allocation(5, True).statement
 
 
 def test_a_new_indexation_of_a_row_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
