@@ -235,6 +235,29 @@ def _master_total_before_bases(days: int | None, months: int | None, year: int |
     )
 
 
+def _total(
+    inputs: dict[str, InputValue], notes: list[str], count: int, basis: Rate, words: tuple[str, str, str], span: str,
+    used: list[Rate],
+) -> Calculation:
+    """count × a basis: days × the daily basis or months × the monthly one (`words`: the unit, the
+    unit after "par", the basis' adjective)."""
+    unit, per, adjective = words
+    total = times(count, basis.value)
+    return Calculation(
+        name="cip_master_total",
+        label=f"Total de l'indemnité de master en alternance (par {per})",
+        inputs=inputs,
+        result=total,
+        formula=f"{count} {unit} × {eur(basis.value)} = {eur(total)}",
+        statement=(
+            f"{span}, l'indemnité est de {eur(total)} ({count} {unit} × {eur(basis.value)}, "
+            f"base {adjective} à l'{basis.date_label})."
+        ),
+        notes=notes,
+        **sourced(*used),
+    )
+
+
 def cip_master_total(
     days: int | None = None, months: int | None = None, year: int | None = None, as_of: AsOf | None = None
 ) -> Calculation:
@@ -259,35 +282,11 @@ def cip_master_total(
         notes.insert(0, f"Nombre de jours : environ {days} jours en {SHORT_ORDINAL[year_of(calendar)]} année du master "
                         f"({calendar.date_label}, dates susceptibles de modifications).")
     if days is not None:
-        total = times(days, daily.value)
-        return Calculation(
-            name="cip_master_total",
-            label="Total de l'indemnité de master en alternance (par jour)",
-            inputs=inputs,
-            result=total,
-            formula=f"{days} jours × {eur(daily.value)} = {eur(total)}",
-            statement=(
-                f"Pour {days} jours de formation en entreprise, l'indemnité est de {eur(total)} "
-                f"({days} jours × {eur(daily.value)}, base journalière à l'{daily.date_label})."
-            ),
-            notes=notes,
-            **sourced(*used),
-        )
+        return _total(inputs, notes, days, daily, ("jours", "jour", "journalière"),
+                      f"Pour {days} jours de formation en entreprise", used)
     if months is not None:
-        total = times(months, monthly.value)
-        return Calculation(
-            name="cip_master_total",
-            label="Total de l'indemnité de master en alternance (par mois)",
-            inputs=inputs,
-            result=total,
-            formula=f"{months} mois × {eur(monthly.value)} = {eur(total)}",
-            statement=(
-                f"Sur {months} mois, l'indemnité est de {eur(total)} ({months} mois × {eur(monthly.value)}, "
-                f"base mensuelle à l'{monthly.date_label})."
-            ),
-            notes=notes,
-            **sourced(monthly, lump, daily, rate("master_monthly_tax_section")),
-        )
+        return _total(inputs, notes, months, monthly, ("mois", "mois", "mensuelle"), f"Sur {months} mois",
+                      [monthly, lump, daily, rate("master_monthly_tax_section")])
     return Calculation(
         name="cip_master_total",
         label="Total de l'indemnité de master en alternance",
