@@ -70,6 +70,9 @@ def _table(bands: list[Rate]) -> str:
     return listing([f"{eur(r.value)} {at_band(r.conditions)} ({r.date_label})" for r in bands], "et")
 
 
+_EMPLOYER = "Indemnité à charge de l'employeur, assujettie à la sécurité sociale des travailleurs salariés."
+
+
 def _no_band(header: Header, where: Sourced, age: int, bands: list[Rate]) -> Calculation:
     """An age no band covers: between two bands, the range; below or above them, who to ask."""
     table = _table(bands)
@@ -77,12 +80,13 @@ def _no_band(header: Header, where: Sourced, age: int, bands: list[Rate]) -> Cal
     above = [r for r in bands if _youngest(r.conditions) > age]
     if below and above:
         low, high = below[-1].value, above[0].value
-        header["notes"].append(
+        no_interpolation = (
             f"La brochure ne donne que {in_words(len(bands))} montants ({', '.join(band(r.conditions) for r in bands)}) : "
             "aucun montant n'est calculé par interpolation."
         )
         return Calculation(
             **header,
+            notes=[_EMPLOYER, no_interpolation],
             formula=f"{age} ans : pas de montant dans la brochure (entre {eur(low)} et {eur(high)})",
             statement=(
                 f"Pour {age} ans, la brochure ne donne pas de montant : elle indique {table}. "
@@ -94,6 +98,7 @@ def _no_band(header: Header, where: Sourced, age: int, bands: list[Rate]) -> Cal
     which = f"en dessous de {_youngest(bands[0].conditions)} ans" if above else f"à {age} ans"
     return Calculation(
         **header,
+        notes=[_EMPLOYER],
         formula=f"{age} ans : pas de montant dans la brochure",
         statement=(
             f"La brochure ne donne pas d'indemnité de CIP {which} : elle indique {table}. "
@@ -110,14 +115,12 @@ def cip_indemnity(age: int | None) -> Calculation:
         "name": "cip_indemnity",
         "label": "Indemnité mensuelle de CIP (Bruxelles)",
         "inputs": {"age": age},
-        "notes": [
-            "Indemnité à charge de l'employeur, assujettie à la sécurité sociale des travailleurs salariés.",
-        ],
     }
     where = sourced(*bands)
     if age is None:
         return Calculation(
             **header,
+            notes=[_EMPLOYER],
             formula=" ; ".join(f"{band(r.conditions)} : {eur(r.value)}" for r in bands),
             statement=f"En CIP, l'indemnité dépend de l'âge : {_table(bands)}.",
             missing=["age"],
@@ -129,6 +132,7 @@ def cip_indemnity(age: int | None) -> Calculation:
         return _no_band(header, where, age, bands)
     return Calculation(
         **header,
+        notes=[_EMPLOYER],
         result=found.value,
         formula=f"{band(found.conditions)} → {eur(found.value)} par mois ({found.date_label})",
         statement=f"À {age} ans, l'indemnité de CIP est de {eur(found.value)} par mois ({found.date_label}).",

@@ -38,14 +38,13 @@ MAX_YEAR = max(ORDINAL)
 TWELVE = 12
 
 
-class Header(TypedDict, total=False):
-    """The fields a calculation sets before it knows which case applies (spread into Calculation)."""
+class Header(TypedDict):
+    """What a calculation is, whichever case applies (spread into Calculation); each case gives its
+    own notes, so that none is given twice."""
 
     name: str
     label: str
     inputs: dict[str, InputValue]
-    notes: list[str]
-    unit: str
 
 
 class Sourced(TypedDict):

@@ -49,7 +49,7 @@ def paid_leave(days_per_week: int | None, scheme: str | None = "ifapme") -> Calc
         return _not_in_sources("paid_leave", "Jours de congé", "le nombre de jours de congé", scheme, "jours")
     rows = current(LEAVE)
     found = select(LEAVE, days_per_week=days_per_week) if days_per_week is not None else None
-    header: Header = {"name": "paid_leave", "label": "Jours de congé par année de formation (IFAPME)", "unit": "jours",
+    header: Header = {"name": "paid_leave", "label": "Jours de congé par année de formation (IFAPME)",
                       "inputs": {"days_per_week": days_per_week, "scheme": "ifapme"}}
     if found is None:
         both = ", ".join(
@@ -58,6 +58,7 @@ def paid_leave(days_per_week: int | None, scheme: str | None = "ifapme") -> Calc
         )
         return Calculation(
             **header,
+            unit="jours",
             formula=" ; ".join(f"{_week(r)} jours/semaine → {format_number(r.value)} jours" for r in rows),
             statement=(
                 "En convention de stage IFAPME, en plus des jours fériés, vous avez droit par année de formation "
@@ -69,6 +70,7 @@ def paid_leave(days_per_week: int | None, scheme: str | None = "ifapme") -> Calc
         )
     return Calculation(
         **header,
+        unit="jours",
         result=found.value,
         formula=f"{days_per_week} jours par semaine → {format_number(found.value)} jours de congé",
         statement=(

@@ -85,6 +85,9 @@ def _table() -> str:
     return " ; ".join(rows)
 
 
+_MINIMA = "Il s'agit de montants minima : l'entreprise peut accorder une allocation supérieure."
+
+
 def _partial(header: Header, year: int | None, qualified: bool | None) -> Calculation:
     """The year or the qualification is unknown: the rows that fit what is known, and what to ask."""
     first = _row(_years()[0], True)
@@ -113,6 +116,7 @@ def _partial(header: Header, year: int | None, qualified: bool | None) -> Calcul
         used = [_row(y, q) for q, _ in _QUALIFICATIONS for y in _years()]
     return Calculation(
         **header,
+        notes=[_MINIMA],
         formula=f"Montants bruts ({first.date_label}) : {_table()}",
         statement=statement,
         missing=missing,
@@ -129,21 +133,22 @@ def ifapme_allocation(year: int | None, qualified: bool | None) -> Calculation:
         "name": "ifapme_allocation",
         "label": "Allocation mensuelle de stage IFAPME (brut)",
         "inputs": {"year": year, "qualified": qualified},
-        "notes": ["Il s'agit de montants minima : l'entreprise peut accorder une allocation supérieure."],
     }
+    notes = [_MINIMA]
     if year is None:
         return _partial(header, year, qualified)
     if qualified is None:
         found = _same_for_both(year)
         if found is None:
             return _partial(header, year, qualified)
-        header["notes"].append(f"En {SHORT_ORDINAL[year]} année, le montant est le même pour un stagiaire qualifié ou non.")
+        notes.append(f"En {SHORT_ORDINAL[year]} année, le montant est le même pour un stagiaire qualifié ou non.")
         who = ""
     else:
         found = _row(year, qualified)
         who = " qualifié" if qualified else " non qualifié"
     return Calculation(
         **header,
+        notes=notes,
         result=found.value,
         formula=f"{SHORT_ORDINAL[year]} année{who} → {eur(found.value)} brut par mois ({found.date_label})",
         statement=(

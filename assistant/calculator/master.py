@@ -122,6 +122,7 @@ def _latest_at(header: Header, as_of: AsOf) -> Calculation:
         )
     return Calculation(
         **header,
+        notes=_master_notes(),
         result=latest.value,
         formula=(
             f"{when} : {eur(latest.value)} par année académique ({latest.date_label}, le plus récent) ; "
@@ -139,7 +140,7 @@ def _older_at(header: Header, as_of: AsOf, chosen: Rate) -> Calculation:
     when = as_of.label()
     later = history[history.index(chosen) + 1:]
     following = ", puis ".join(f"{eur(r.value)} ({r.date_label})" for r in later)
-    notes = [*header.pop("notes")]
+    notes = _master_notes()
     if monthly.valid_from is not None and as_of.when < monthly.valid_from:
         notes.insert(1, (
             f"La brochure ne donne les bases mensuelle ({eur(monthly.value)}) et journalière ({eur(daily.value)}) "
@@ -176,11 +177,11 @@ def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
         "name": "cip_master_indemnity",
         "label": "Indemnité de CIP en master en alternance (forfait annuel)",
         "inputs": {} if as_of is None else {"as_of": as_of.when.isoformat()},
-        "notes": _master_notes(),
     }
     if as_of is None:
         return Calculation(
             **header,
+            notes=_master_notes(),
             result=latest.value,
             formula=_bases_formula(),
             statement=(
@@ -197,6 +198,7 @@ def cip_master_indemnity(as_of: AsOf | None = None) -> Calculation:
     when = as_of.label()
     return Calculation(
         **header,
+        notes=_master_notes(),
         formula=f"{when} : pas de montant dans la brochure (premier montant : {eur(first.value)}, {first.date_label})",
         statement=(
             f"La brochure ne donne pas de montant {when} : le plus ancien qu'elle cite est celui "

@@ -100,7 +100,7 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_
     allocation is compared when it can be computed ("je perds les allocs ?"), unless the question
     asks for the ceiling itself (`rule_only`: "jusqu'à combien ?"), which is then just stated."""
     out: list[Calculation] = []
-    scopes = schemes or [None]
+    scopes: list[str | None] = [*schemes] or [None]
     ask = not rule_only
     for scheme in scopes:
         monthly = yearly = None
@@ -132,14 +132,15 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_
 
 def count_calculations(schemes: list[str], s: Slots, intents: list[str]) -> list[Calculation]:
     out: list[Calculation] = []
+    scopes: list[str | None] = [*schemes] or [None]  # no scheme: the IFAPME brochure's, with that scope
     if "paid_leave" in intents:
-        out += [paid_leave(s.days_per_week, scheme) for scheme in schemes or [None]]
+        out += [paid_leave(s.days_per_week, scheme) for scheme in scopes]
     if "duration" in intents:
         out += [duration(scheme, s.year) for scheme in schemes or KNOWN_SCHEMES]
     if "notice" in intents:
-        out += [notice_period(scheme) for scheme in schemes or [None]]
+        out += [notice_period(scheme) for scheme in scopes]
     if "suspension" in intents:
-        out += [suspension_pay(scheme) for scheme in schemes or [None]]
+        out += [suspension_pay(scheme) for scheme in scopes]
     return out
 
 
@@ -167,7 +168,7 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     if not active and not merged.has_situation() and not in_domain(question):
         return []  # "c combien le salaire d'un ingénieur ?": not about internships or training
     counts = [i for i in COUNT_INTENTS if i in intents]
-    kinds = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
+    kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
         kinds = ["family_allowance", "dependent", "tax"]
     asks_amount = not counts and not kinds and any(i in intents for i in ("amount", "total", "yearly"))

@@ -25,7 +25,7 @@ from assistant.calculator.common import (
 )
 from assistant.calculator.money import format_number, round_cents
 from assistant.calculator.rates import Household, select
-from assistant.calculator.result import Calculation, Verdict
+from assistant.calculator.result import Calculation, InputValue, Verdict
 from assistant.schemes import competent_body
 
 
@@ -111,12 +111,16 @@ _FAMILY_SCOPES = {
 FAMILY_SCHEMES = tuple(_FAMILY_SCOPES)
 
 
-def _family_hours(header: Header) -> Calculation:
+_FAMILY_CHECK = "family_allowance_check"
+
+
+def _family_hours(inputs: dict[str, InputValue]) -> Calculation:
     """CIP (Bruxelles): the brochure's ceiling is in hours worked, not in euros."""
     hours = rate("cip_family_hours")
     return Calculation(
-        **header,
+        name=_FAMILY_CHECK,
         label="Allocations familiales et CIP (Bruxelles)",
+        inputs=inputs,
         result=hours.value,
         unit=hours.unit,
         formula=f"plafond en heures : {format_number(hours.value)} heures par trimestre",
@@ -141,16 +145,14 @@ def family_allowance_check(
     Without an amount: the ceiling itself (result = the ceiling) when `ask_amount` is False,
     otherwise no result and the question for the amount.
     """
-    header: Header = {
-        "name": "family_allowance_check",
-        "inputs": {"amount": amount, "amount_period": period, "scheme": scheme, "region": region},
-    }
+    inputs: dict[str, InputValue] = {"amount": amount, "amount_period": period, "scheme": scheme, "region": region}
     if scheme == "cip":
-        return _family_hours(header)
+        return _family_hours(inputs)
     if scheme not in _FAMILY_SCOPES:
         return Calculation(
-            **header,
+            name=_FAMILY_CHECK,
             label="Plafond des allocations familiales",
+            inputs=inputs,
             statement=(
                 "Les sources ne donnent pas de plafond d'allocations familiales pour ce dispositif ; "
                 f"renseignez-vous auprès de {competent_body(scheme)} ou de votre caisse d'allocations familiales."
@@ -158,7 +160,7 @@ def family_allowance_check(
         )
     scope = _FAMILY_SCOPES[scheme]
     ceiling = one("family_ceiling", scheme=scheme)
-    header["label"] = f"Plafond des allocations familiales ({scope})"
+    header: Header = {"name": _FAMILY_CHECK, "label": f"Plafond des allocations familiales ({scope})", "inputs": inputs}
     gross = " brut" if "brut" in ceiling.unit else ""
     rule = f"{eur(ceiling.value)}{gross} par mois ({scope} ; {ceiling.date_label})"
     where = sourced(ceiling)
