@@ -33,6 +33,7 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from assistant import guard, prompts
 from assistant.calculator.money import find_amounts, find_numbers
+from assistant.calculator.result import Calculation
 from assistant.config import Settings, get_settings
 from assistant.extractive import asks_amount, asks_count, calculation_sentences, compose, wanted_units
 from assistant.followup import Standalone, resolve
@@ -70,7 +71,7 @@ class Prepared:
     standalone: Standalone
     retrieved: list[Passage]
     domain: DomainDecision
-    calculations: list[Any]
+    calculations: list[Calculation]
     context: list[Passage]  # numbered [1]..[n] in prompts, extractive answers and the guard
     support: Support
     evidence: guard.Evidence
@@ -87,7 +88,7 @@ class Prepared:
         per question, not once per sentence)."""
         from assistant.lexical import analyze
 
-        texts = [f"{getattr(c, 'statement', '')} {getattr(c, 'formula', '')} {' '.join(c.notes)}" for c in self.calculations]
+        texts = [f"{c.statement} {c.formula} {' '.join(c.notes)}" for c in self.calculations]
         return set(analyze(" ".join(texts)))
 
 
@@ -123,7 +124,7 @@ class Assistant:
         llm: BaseChatModel | None = None,
         rewriter: BaseChatModel | None = None,
         search: Callable[..., list[Passage]] | None = None,
-        route: Callable[..., list[Any]] | None = None,
+        route: Callable[..., list[Calculation]] | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self._llm = llm
@@ -183,7 +184,7 @@ class Assistant:
             self._search = search
         return self._search
 
-    def _route_fn(self) -> Callable[..., list[Any]]:
+    def _route_fn(self) -> Callable[..., list[Calculation]]:
         if self._route is None:
             from assistant.calculator import route
 
@@ -224,7 +225,7 @@ class Assistant:
             states_situation=states_situation,
         )
 
-    def _calculate(self, state: dict) -> list[Any]:
+    def _calculate(self, state: dict) -> list[Calculation]:
         """The calculator on the message with the conversation's slots; a follow-up that states no
         situation of its own ("et en IFAPME ?") is routed with its standalone question."""
         if not state["domain"].in_domain:
@@ -250,10 +251,10 @@ class Assistant:
         standalone: Standalone = state["standalone"]
         context = order_by_scheme(state["retrieved"], standalone.schemes)[: self.settings.prompt_passages]
         for calculation in state["calculations"]:
-            quoted = {round(a, 2) for a in find_amounts(getattr(calculation, "statement", "") or "")}
+            quoted = {round(a, 2) for a in find_amounts(calculation.statement)}
             if not quoted or any(quoted <= _figures(p) for p in context):
                 continue
-            sources = set(getattr(calculation, "source_ids", []) or [])
+            sources = set(calculation.source_ids)
             try:
                 found = self._search_fn()(calculation.statement, k=3, schemes=standalone.schemes or None)
             except Exception as exc:

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.calculator.intents import COUNT_INTENTS, detect_intents
 from assistant.calculator.money import find_amounts, find_numbers
+from assistant.calculator.result import Calculation
 from assistant.lexical import analyze
 from assistant.query import understand
 from assistant.schemas import Passage
@@ -418,12 +419,12 @@ def _with_marker(text: str, marker: int | None) -> str:
     return f"{body} [{marker}]."
 
 
-def _calculation_marker(calculation: Any, passages: Sequence[Passage]) -> int | None:
+def _calculation_marker(calculation: Calculation, passages: Sequence[Passage]) -> int | None:
     """The passage of the calculation's sources holding most of the figures its statement quotes
     (so each figure is "quoted in a cited passage"), else the first passage of those sources."""
-    sources = set(getattr(calculation, "source_ids", []) or [])
-    quoted = set(find_amounts(getattr(calculation, "statement", "") or ""))
-    result = getattr(calculation, "result", None)
+    sources = set(calculation.source_ids)
+    quoted = set(find_amounts(calculation.statement))
+    result = calculation.result
     if result is not None:
         quoted.add(Decimal(str(result)))
     best, best_hits = None, 0
@@ -437,26 +438,23 @@ def _calculation_marker(calculation: Any, passages: Sequence[Passage]) -> int | 
     return best
 
 
-def calculation_sentences(calculations: Sequence[Any], passages: Sequence[Passage]) -> tuple[list[str], list[str]]:
+def calculation_sentences(calculations: Sequence[Calculation], passages: Sequence[Passage]) -> tuple[list[str], list[str]]:
     """The calculator's statements (with a marker to their source passage) and its questions."""
     statements: list[str] = []
     asks: list[str] = []
     for c in calculations:
-        ask = getattr(c, "ask", None)
-        missing = getattr(c, "missing", None)
-        statement = getattr(c, "statement", "") or ""
-        if missing and ask and ask not in asks:
-            asks.append(ask)
+        if c.missing and c.ask and c.ask not in asks:
+            asks.append(c.ask)
         # A calculation waiting for a detail still states what the sources say in general.
-        if statement and statement not in statements:
-            statements.append(_with_marker(statement, _calculation_marker(c, passages)))
+        if c.statement and c.statement not in statements:
+            statements.append(_with_marker(c.statement, _calculation_marker(c, passages)))
     return statements, asks
 
 
 def compose(
     question: str,
     passages: Sequence[Passage],
-    calculations: Sequence[Any] = (),
+    calculations: Sequence[Calculation] = (),
     max_words: int = 120,
     max_sentences: int = 3,
     with_amounts: bool = True,

@@ -25,9 +25,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
+from assistant.calculator.result import Calculation
 from assistant.lexical import analyze
 from assistant.schemas import Passage
 from assistant.text import BULLET, fold
@@ -104,7 +104,7 @@ class Evidence:
     @classmethod
     def build(
         cls,
-        calculations: Sequence[Any] = (),
+        calculations: Sequence[Calculation] = (),
         passages: Sequence[Passage] = (),
         user_texts: Iterable[str] = (),
     ) -> Evidence:
@@ -112,20 +112,19 @@ class Evidence:
         for c in calculations:
             # What the API returns of a calculation (result, formula, notes) vouches for a figure;
             # a figure only in the statement must be quoted in a cited passage (CONTRACT.md).
-            for text in [getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
-                ev.calc_amounts.update(_key(v) for v in find_amounts(text or ""))
-            for text in [getattr(c, "statement", ""), getattr(c, "formula", ""), *(getattr(c, "notes", None) or [])]:
-                ev.other_numbers.update(_key(v) for v in find_numbers(text or ""))
-            result = getattr(c, "result", None)
+            for text in [c.formula, *c.notes]:
+                ev.calc_amounts.update(_key(v) for v in find_amounts(text))
+            for text in [c.statement, c.formula, *c.notes]:
+                ev.other_numbers.update(_key(v) for v in find_numbers(text))
+            result = c.result
             if result is not None:
                 ev.other_numbers.add(_key(result))
-                if (getattr(c, "unit", "EUR") or "EUR").upper() == "EUR":
+                if c.unit.upper() == "EUR":
                     ev.calc_amounts.add(_key(result))
-                    ev.strict = ev.strict or not getattr(c, "missing", None)
-                if not getattr(c, "missing", None):
-                    label = getattr(c, "label", "") or getattr(c, "name", "calcul")
-                    ev.required.append((label, _key(result), getattr(c, "unit", "EUR") or "EUR"))
-            for value in (getattr(c, "inputs", None) or {}).values():
+                    ev.strict = ev.strict or not c.missing
+                if not c.missing:
+                    ev.required.append((c.label or c.name, _key(result), c.unit))
+            for value in c.inputs.values():
                 with contextlib.suppress(ArithmeticError, ValueError, TypeError):
                     ev.other_numbers.add(_key(value))
         for marker, passage in enumerate(passages, 1):

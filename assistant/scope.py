@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
+from assistant.calculator.result import Calculation
 from assistant.extractive import asks_amount, asks_count, sentences
 from assistant.lexical import analyze
 from assistant.query import normalize
@@ -141,15 +141,14 @@ def asks_figure(question: str) -> bool:
     return any(p.search(folded) for p in how_much) or bool(re.search(r"\bmontants?\b|\btarifs?\b|\bbaremes?\b", folded))
 
 
-def _calculation_words(calculation: Any) -> set[str]:
-    texts = [getattr(calculation, "label", ""), getattr(calculation, "statement", ""), getattr(calculation, "formula", "")]
-    texts += list(getattr(calculation, "notes", None) or [])
+def _calculation_words(calculation: Calculation) -> set[str]:
+    texts = [calculation.label, calculation.statement, calculation.formula, *calculation.notes]
     return set(analyze(" ".join(t for t in texts if t)))
 
 
 def relevant_calculations(
-    question: str, schemes: Sequence[str], calculations: Sequence[Any], passages: Sequence[Passage]
-) -> list[Any]:
+    question: str, schemes: Sequence[str], calculations: Sequence[Calculation], passages: Sequence[Passage]
+) -> list[Calculation]:
     """The calculations about what the question asks. A computed result for the user's situation
     stays. A calculation without result (general figures and a question, or "not in the sources")
     is left out when it answers something else: a money table for a "combien d'heures" question,
@@ -159,10 +158,10 @@ def relevant_calculations(
     subject = bool(key & _passage_tokens(passages))
     kept = []
     for c in calculations:
-        if getattr(c, "result", None) is not None:
+        if c.result is not None:
             kept.append(c)
             continue
-        money = (getattr(c, "unit", "EUR") or "EUR").upper().startswith("EUR")
+        money = c.unit.upper().startswith("EUR")
         if money and asks_count(question):
             continue
         if subject and not key & _calculation_words(c):
@@ -184,13 +183,13 @@ def assess_support(
     question: str,
     schemes: Sequence[str],
     passages: Sequence[Passage],
-    calculations: Sequence[Any],
+    calculations: Sequence[Calculation],
     min_coverage: float = 0.5,
 ) -> Support:
     """Do the sources hold the amount asked for? (other questions are left to the answer itself)."""
-    if any(getattr(c, "result", None) is not None for c in calculations):
+    if any(c.result is not None for c in calculations):
         return Support(True, "calculation")
-    if any(getattr(c, "missing", None) for c in calculations):
+    if any(c.missing for c in calculations):
         return Support(True, "missing-slot")
     if calculations and (asks_figure(question) or asks_amount(question)) and not asks_count(question):
         # The calculator knows this figure is not in the sources.

@@ -9,7 +9,9 @@ from langchain_core.messages import ToolMessage
 from pydantic import ValidationError
 
 from assistant.calculator import Calculation, calculator_tools
-from assistant.calculator import calculations as calc
+from assistant.calculator.ifapme import ifapme_allocation, ifapme_total
+from assistant.calculator.master import cip_master_indemnity, cip_master_total
+from assistant.calculator.thresholds import dependent_check
 
 TOOLS = {t.name: t for t in calculator_tools()}
 
@@ -42,9 +44,9 @@ def test_cisp_tool_reproduces_the_example() -> None:
 
 
 def test_tool_results_equal_the_functions() -> None:
-    assert call("ifapme_total", year=2, qualified=False, months=6).artifact == calc.ifapme_total(2, False, 6)
-    assert call("cip_master_total", days=103).artifact == calc.cip_master_total(days=103)
-    assert call("dependent_check", amount=700, period="month", single_parent=True).artifact == calc.dependent_check(
+    assert call("ifapme_total", year=2, qualified=False, months=6).artifact == ifapme_total(2, False, 6)
+    assert call("cip_master_total", days=103).artifact == cip_master_total(days=103)
+    assert call("dependent_check", amount=700, period="month", single_parent=True).artifact == dependent_check(
         Decimal(700), "month", "single_parent"
     )
 
@@ -57,7 +59,7 @@ def test_missing_slot_content_says_what_to_ask() -> None:
 def test_a_year_after_the_table_is_accepted_and_answered_without_a_figure() -> None:
     message = call("ifapme_allocation", year=4, qualified=False)
     assert message.artifact.result is None and "ne donne pas de montant" in message.content
-    assert message.artifact == calc.ifapme_allocation(4, False)
+    assert message.artifact == ifapme_allocation(4, False)
     cisp = call("cisp_indemnity", age=16, year=4, hours_per_week=24)
     assert cisp.artifact.result is None and "CEFA" in cisp.content
 
@@ -90,8 +92,8 @@ def test_json_schema_for_models() -> None:
 def test_master_tool_takes_the_year_asked() -> None:
     from assistant.calculator.dates import AsOf
 
-    assert call("cip_master_indemnity").artifact == calc.cip_master_indemnity()
+    assert call("cip_master_indemnity").artifact == cip_master_indemnity()
     message = call("cip_master_indemnity", as_of_year=2011)
-    assert message.artifact == calc.cip_master_indemnity(AsOf(year=2011)) and "7.218 €" in message.content
+    assert message.artifact == cip_master_indemnity(AsOf(year=2011)) and "7.218 €" in message.content
     with pytest.raises(ValidationError):
         call("cip_master_indemnity", as_of_year=1990)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,12 +11,18 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from assistant.calculator import rates as rates_module
+from assistant.calculator.cip import cip_indemnity
+from assistant.calculator.ifapme import ifapme_allocation
 from assistant.calculator.rates import (
+    RATES_FILE,
+    Conditions,
     Rate,
     RateTable,
     check_rates,
     document_text,
     fold_spaces,
+    get_rates,
     load_rates,
     rate_at,
 )
@@ -216,3 +223,128 @@ def test_a_series_needs_distinct_dates_and_one_unit(changes: dict, message: str)
         second["valid_from"] = "2025-01-01"
     with pytest.raises(ValidationError, match=message):
         RateTable.model_validate({"rates": [first, second]})
+
+
+# --- kinds: a rate chosen by its conditions (rates.select) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "rate_id"),
+    [(18, "cip_indemnity_18"), (21, "cip_indemnity_21"), (30, "cip_indemnity_21"), (17, None), (19, None), (20, None)],
+)
+def test_select_takes_the_age_band_the_age_falls_in(age: int, rate_id: str | None) -> None:
+    found = TABLE.select("cip_indemnity", age=age)
+    assert (found.id if found else None) == rate_id
+
+
+@pytest.mark.parametrize(("year", "qualified"), [(y, q) for y in (1, 2, 3) for q in (True, False)])
+def test_select_takes_the_ifapme_row_of_the_year_and_qualification(year: int, qualified: bool) -> None:
+    found = TABLE.select("ifapme_allocation", year=year, qualified=qualified)
+    assert found is not None and found.id == f"ifapme_{'qualified' if qualified else 'unqualified'}_{year}"
+    assert TABLE.select("ifapme_allocation", year=4, qualified=qualified) is None
+
+
+def test_select_by_scheme_and_household() -> None:
+    assert [TABLE.select("family_ceiling", scheme=s).id for s in ("ifapme", "sip", "cip-master")] == [
+        "ifapme_family_ceiling", "sip_family_ceiling", "master_family_ceiling"]
+    assert TABLE.select("dependent_net", household="single_parent").id == "dependent_single_parent_net"
+    assert TABLE.select("tax_threshold_net", scheme="cip-master") is None  # the master annex gives no net figure
+    assert TABLE.select("cisp_percent", year=2).value == Decimal("50")
+    assert TABLE.select("paid_leave", days_per_week=6).value == Decimal("24")
+    assert TABLE.select("cisp_example", age=18).id == "cisp_example_18_year_3"
+
+
+def test_an_unknown_fact_rules_nothing_out_and_an_undecided_select_is_an_error() -> None:
+    assert [r.id for r in TABLE.matching("ifapme_allocation", year=3)] == ["ifapme_qualified_3", "ifapme_unqualified_3"]
+    assert len(TABLE.matching("cip_indemnity", age=None)) == 2
+    with pytest.raises(LookupError, match="all match"):
+        TABLE.select("cip_indemnity")
+
+
+def test_conditions_match_ages_within_their_bounds_and_exact_facts() -> None:
+    band = Conditions(age_min=19, age_max=20, region="Bruxelles")
+    assert band.matches(age=19) and band.matches(age=20, region="Bruxelles")
+    assert not band.matches(age=18) and not band.matches(age=21) and not band.matches(region="Wallonie")
+    assert band.matches()  # nothing known: nothing ruled out
+    assert Conditions(qualified=False).matches(qualified=False) and not Conditions(qualified=False).matches(qualified=True)
+
+
+def test_unknown_kind_raises() -> None:
+    with pytest.raises(KeyError, match="unknown kind"):
+        TABLE.current("no_such_kind")
+
+
+def _with_rows(tmp_path: Path, *rows: dict) -> Path:
+    """A copy of rates.yaml with extra rows."""
+    data = yaml.safe_load(RATES_FILE.read_text(encoding="utf-8"))
+    data["rates"].extend(rows)
+    copy = tmp_path / "rates.yaml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return copy
+
+
+_BAND_19_20 = {
+    "id": "cip_indemnity_19", "value": "950.00", "unit": "EUR/mois", "scheme": "cip", "kind": "cip_indemnity",
+    "conditions": {"age_min": 19, "age_max": 20, "region": "Bruxelles"}, "date_label": "index mai 2024",
+    "valid_from": "2024-05-01", "doc_id": "cip-bruxelles", "figure": "950,00 €",
+    "quote": "Une tranche de test : 950,00 € de 19 à 20 ans.",
+}
+
+
+@pytest.fixture
+def rates_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Point the calculator at another rates.yaml (get_rates reads RATES_FILE at its first call)."""
+
+    def use(path: Path) -> None:
+        monkeypatch.setattr(rates_module, "RATES_FILE", path)
+        get_rates.cache_clear()
+
+    yield use
+    get_rates.cache_clear()
+
+
+def test_a_new_age_band_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
+    """A row with new conditions in a copy of rates.yaml changes the selection and the answer; no code."""
+    path = _with_rows(tmp_path, _BAND_19_20)
+    assert load_rates(path).select("cip_indemnity", age=19).id == "cip_indemnity_19"
+    assert TABLE.select("cip_indemnity", age=19) is None  # the real table is unchanged
+    rates_file(path)
+    c = cip_indemnity(19)
+    assert c.result == Decimal("950.00")
+    assert c.statement == "À 19 ans, l'indemnité de CIP est de 950 € par mois (index mai 2024)."
+    assert "950 € de 19 à 20 ans" in cip_indemnity(None).statement
+    assert cip_indemnity(18).result == Decimal("848.90")
+
+
+def test_a_new_year_of_a_table_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
+    """A 4th year added to the IFAPME table gets its figure; the year after it, none."""
+    fourth = [
+        {**TABLE.get(f"ifapme_{q}_3").model_dump(mode="json"), "id": f"ifapme_{q}_4", "value": "1100.00",
+         "figure": "1100,00€ (4ème année)", "quote": "Barème de test : 1100,00€ (4ème année)",
+         "conditions": {"year": 4, "qualified": q == "qualified", "region": "Wallonie"}}
+        for q in ("qualified", "unqualified")
+    ]
+    rates_file(_with_rows(tmp_path, *fourth))
+    assert ifapme_allocation(4, False).result == Decimal("1100.00")
+    assert ifapme_allocation(4, None).result == Decimal("1100.00")  # same amount qualified or not: no need to ask
+    assert ifapme_allocation(5, True).result is None
+    assert "s'arrête à la 4e année" in ifapme_allocation(5, True).statement
+
+
+def test_a_new_indexation_of_a_row_is_a_data_change(tmp_path: Path, rates_file: Callable[[Path], None]) -> None:
+    """A second rate with the same conditions and a later valid_from replaces the row from that date."""
+    newer = {**TABLE.get("cip_indemnity_18").model_dump(mode="json"), "id": "cip_indemnity_18_2025",
+             "value": "870.00", "figure": "870,00 €", "quote": "Indexation de test : 870,00 € à 18 ans.",
+             "valid_from": "2025-01-01", "date_label": "index janvier 2025"}
+    table = load_rates(_with_rows(tmp_path, newer))
+    assert table.select("cip_indemnity", age=18).id == "cip_indemnity_18_2025"
+    assert table.select("cip_indemnity", age=18, when=date(2024, 6, 1)).id == "cip_indemnity_18"
+    assert [r.id for r in table.current("cip_indemnity")] == ["cip_indemnity_18_2025", "cip_indemnity_21"]
+    rates_file(tmp_path / "rates.yaml")
+    assert cip_indemnity(18).statement == "À 18 ans, l'indemnité de CIP est de 870 € par mois (index janvier 2025)."
+
+
+def test_two_rows_of_a_kind_with_the_same_conditions_need_distinct_dates() -> None:
+    twin = _one_rate(id="cip_indemnity_18_bis", kind="cip_indemnity")
+    with pytest.raises(ValidationError, match="distinct valid_from"):
+        RateTable.model_validate({"rates": [_one_rate(kind="cip_indemnity"), twin]})

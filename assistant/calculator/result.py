@@ -7,18 +7,22 @@ figures listed in `figures` (filled from the texts themselves, so they cannot dr
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from assistant.calculator.money import find_amounts
 from assistant.schemas import CalculationOut
 
+# What a calculation was given (age, year, qualified, hours, amount, period, scheme, a date as ISO text).
+InputValue = Decimal | bool | int | float | str | None
+Verdict = Literal["above", "below", "equal"]
+
 
 class Calculation(BaseModel):
     name: str
     label: str
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, InputValue] = Field(default_factory=dict)
     result: Decimal | None = None
     unit: str = "EUR"
     formula: str = ""
@@ -33,7 +37,7 @@ class Calculation(BaseModel):
     # Extensions: the rates used (ids in rates.yaml, for citing their quotes) and, for a
     # threshold check, whether the amount is above or below the ceiling.
     rate_ids: list[str] = Field(default_factory=list)
-    verdict: Literal["above", "below", "equal"] | None = None
+    verdict: Verdict | None = None
 
     @model_validator(mode="after")
     def _collect_figures(self) -> Calculation:
@@ -81,9 +85,8 @@ class Calculation(BaseModel):
         )
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: InputValue) -> bool | int | float | str | None:
+    """A Decimal input as JSON shows it: 24 rather than 24.0, 19.5 as a float."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
     return value

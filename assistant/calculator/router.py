@@ -23,10 +23,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from assistant.calculator import calculations as calc
+from assistant.calculator.cip import cip_indemnity, cip_total
+from assistant.calculator.cisp import cisp_indemnity
+from assistant.calculator.common import rate
+from assistant.calculator.counts import duration, notice_period, paid_leave, scheme_needed, suspension_pay
+from assistant.calculator.ifapme import ifapme_allocation, ifapme_total, ifapme_yearly
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
+from assistant.calculator.master import cip_master_indemnity, cip_master_total
+from assistant.calculator.rates import Household
 from assistant.calculator.result import Calculation
+from assistant.calculator.sip import sip_allowance
 from assistant.calculator.slots import Slots, extract_slots
+from assistant.calculator.thresholds import (
+    FAMILY_SCHEMES,
+    TAX_SCHEMES,
+    dependent_check,
+    family_allowance_check,
+    tax_check,
+)
 
 KNOWN_SCHEMES = ("cip", "cip-master", "ifapme", "sip", "cisp")
 
@@ -44,39 +58,39 @@ def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calcu
     """What the user earns in a scheme: per month, over N days/months, or per year."""
     wants_total = "total" in intents or s.days is not None or s.months is not None
     if scheme == "cip":
-        return [calc.cip_total(s.age, s.months) if s.months is not None else calc.cip_indemnity(s.age)]
+        return [cip_total(s.age, s.months) if s.months is not None else cip_indemnity(s.age)]
     if scheme == "cip-master":
         if wants_total:
             months = s.months if s.days is None else None
-            return [calc.cip_master_total(days=s.days, months=months, year=s.year, as_of=s.as_of)]
-        return [calc.cip_master_indemnity(as_of=s.as_of)]
+            return [cip_master_total(days=s.days, months=months, year=s.year, as_of=s.as_of)]
+        return [cip_master_indemnity(as_of=s.as_of)]
     if scheme == "ifapme":
         if s.months is not None:
-            return [calc.ifapme_total(s.year, s.qualified, s.months)]
+            return [ifapme_total(s.year, s.qualified, s.months)]
         if "yearly" in intents:
-            return [calc.ifapme_yearly(s.year, s.qualified)]
-        return [calc.ifapme_allocation(s.year, s.qualified)]
+            return [ifapme_yearly(s.year, s.qualified)]
+        return [ifapme_allocation(s.year, s.qualified)]
     if scheme == "cisp":
-        return [calc.cisp_indemnity(s.age, s.year, s.hours_per_week)]
+        return [cisp_indemnity(s.age, s.year, s.hours_per_week)]
     if scheme == "sip":
-        return [calc.sip_allowance()]
+        return [sip_allowance()]
     return []
 
 
 def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Decimal | None, Decimal | None]:
     """The scheme's own allocation when the user gave no amount: (calculation, monthly, yearly)."""
     if scheme == "ifapme":
-        c = calc.ifapme_allocation(s.year, s.qualified)
-        return c, c.result, calc.ifapme_yearly(s.year, s.qualified).result
+        c = ifapme_allocation(s.year, s.qualified)
+        return c, c.result, ifapme_yearly(s.year, s.qualified).result
     if scheme == "cip-master":
-        c = calc.cip_master_indemnity()
-        return c, calc.rate("master_monthly").value, c.result
+        c = cip_master_indemnity()
+        return c, rate("master_monthly").value, c.result
     if scheme == "cip":
-        c = calc.cip_indemnity(s.age)
-        yearly = calc.cip_total(s.age, s.months).result if s.months is not None else None
+        c = cip_indemnity(s.age)
+        yearly = cip_total(s.age, s.months).result if s.months is not None else None
         return c, c.result, yearly
     if scheme == "cisp":
-        c = calc.cisp_indemnity(s.age, s.year, s.hours_per_week)
+        c = cisp_indemnity(s.age, s.year, s.hours_per_week)
         return c, c.result, None
     return None, None, None
 
@@ -86,7 +100,7 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_
     allocation is compared when it can be computed ("je perds les allocs ?"), unless the question
     asks for the ceiling itself (`rule_only`: "jusqu'à combien ?"), which is then just stated."""
     out: list[Calculation] = []
-    scopes = schemes or [None]
+    scopes: list[str | None] = [*schemes] or [None]
     ask = not rule_only
     for scheme in scopes:
         monthly = yearly = None
@@ -98,34 +112,35 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_
             if own is not None:
                 out.append(own)
         if "family_allowance" in kinds:
-            family_schemes = [scheme] if scheme else list(calc.FAMILY_SCHEMES)
+            family_schemes = [scheme] if scheme else list(FAMILY_SCHEMES)
             for fs in family_schemes:
                 amount, p = (monthly, period) if s.amount is not None else (monthly, "month")
-                out.append(calc.family_allowance_check(amount, p, fs, s.region, ask_amount=ask))
+                out.append(family_allowance_check(amount, p, fs, s.region, ask_amount=ask))
         if "dependent" in kinds:
-            households = ["two_parents", "single_parent"] if s.single_parent is None else (
+            households: list[Household] = ["two_parents", "single_parent"] if s.single_parent is None else (
                 ["single_parent"] if s.single_parent else ["two_parents"])
             amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
             for household in households:
-                out.append(calc.dependent_check(amount, p, household, scheme, ask_amount=ask))  # type: ignore[arg-type]
+                out.append(dependent_check(amount, p, household, scheme, ask_amount=ask))
         if "tax" in kinds:
-            tax_schemes = [scheme] if scheme in calc.TAX_SCHEMES else list(calc.TAX_SCHEMES)
+            tax_schemes = [scheme] if scheme in TAX_SCHEMES else list(TAX_SCHEMES)
             amount, p = (yearly, period) if s.amount is not None else (yearly, "year")
             for ts in tax_schemes:
-                out.append(calc.tax_check(amount, p, ts, ask_amount=ask))
+                out.append(tax_check(amount, p, ts, ask_amount=ask))
     return out
 
 
 def count_calculations(schemes: list[str], s: Slots, intents: list[str]) -> list[Calculation]:
     out: list[Calculation] = []
+    scopes: list[str | None] = [*schemes] or [None]  # no scheme: the IFAPME brochure's, with that scope
     if "paid_leave" in intents:
-        out += [calc.paid_leave(s.days_per_week, scheme) for scheme in schemes or [None]]
+        out += [paid_leave(s.days_per_week, scheme) for scheme in scopes]
     if "duration" in intents:
-        out += [calc.duration(scheme, s.year) for scheme in schemes or KNOWN_SCHEMES]
+        out += [duration(scheme, s.year) for scheme in schemes or KNOWN_SCHEMES]
     if "notice" in intents:
-        out += [calc.notice_period(scheme) for scheme in schemes or [None]]
+        out += [notice_period(scheme) for scheme in scopes]
     if "suspension" in intents:
-        out += [calc.suspension_pay(scheme) for scheme in schemes or [None]]
+        out += [suspension_pay(scheme) for scheme in scopes]
     return out
 
 
@@ -153,7 +168,7 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     if not active and not merged.has_situation() and not in_domain(question):
         return []  # "c combien le salaire d'un ingénieur ?": not about internships or training
     counts = [i for i in COUNT_INTENTS if i in intents]
-    kinds = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
+    kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
         kinds = ["family_allowance", "dependent", "tax"]
     asks_amount = not counts and not kinds and any(i in intents for i in ("amount", "total", "yearly"))
@@ -161,7 +176,7 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     out: list[Calculation] = []
     if asks_amount:
         if not active:
-            out.append(calc.scheme_needed())
+            out.append(scheme_needed())
         for scheme in active:
             out += amount_calculations(scheme, merged, intents)
     if kinds:

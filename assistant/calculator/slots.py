@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.calculator.calculations import MAX_YEAR
+from assistant.calculator.common import MAX_YEAR
 from assistant.calculator.dates import AsOf
 from assistant.calculator.intents import detect_intents
 from assistant.calculator.money import _NUMBER, iter_amounts, parse_number

@@ -15,9 +15,16 @@ from typing import Literal
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.calculator import calculations as calc
+from assistant.calculator.cip import cip_indemnity, cip_total
+from assistant.calculator.cisp import cisp_indemnity
+from assistant.calculator.common import MAX_YEAR
+from assistant.calculator.counts import duration, notice_period, paid_leave, suspension_pay
 from assistant.calculator.dates import FIRST_YEAR, LAST_YEAR, AsOf
+from assistant.calculator.ifapme import ifapme_allocation, ifapme_total, ifapme_yearly
+from assistant.calculator.master import cip_master_indemnity, cip_master_total
 from assistant.calculator.result import Calculation
+from assistant.calculator.sip import sip_allowance
+from assistant.calculator.thresholds import dependent_check, family_allowance_check, tax_check
 
 Scheme = Literal["cip", "cip-master", "ifapme", "sip", "cisp"]
 Period = Literal["month", "year"]
@@ -52,7 +59,7 @@ _YEAR_HELP = "Année de formation : 1, 2 ou 3 (le barème s'arrête à la 3e ; a
 
 
 class IfapmeArgs(BaseModel):
-    year: int = Field(ge=1, le=calc.MAX_YEAR, description=_YEAR_HELP)
+    year: int = Field(ge=1, le=MAX_YEAR, description=_YEAR_HELP)
     qualified: bool | None = Field(default=None, description="Stagiaire qualifié (true) ou non (false).")
 
 
@@ -62,7 +69,7 @@ class IfapmeTotalArgs(IfapmeArgs):
 
 class CispArgs(BaseModel):
     age: int = Field(ge=0, le=120, description="Âge du jeune en années.")
-    year: int = Field(ge=1, le=calc.MAX_YEAR, description=_YEAR_HELP)
+    year: int = Field(ge=1, le=MAX_YEAR, description=_YEAR_HELP)
     hours_per_week: Decimal = Field(gt=0, le=60, description="Heures prestées en entreprise par semaine.")
 
 
@@ -94,7 +101,7 @@ class SchemeArgs(BaseModel):
 
 
 class DurationArgs(SchemeArgs):
-    year: int | None = Field(default=None, ge=1, le=calc.MAX_YEAR, description="Année (master : calendrier des stages).")
+    year: int | None = Field(default=None, ge=1, le=MAX_YEAR, description="Année (master : calendrier des stages).")
 
 
 def _content(c: Calculation) -> str:
@@ -122,38 +129,38 @@ def calculator_tools() -> list[StructuredTool]:
     """One tool per calculation; descriptions in French (the model reads them)."""
     return [
         _tool("cip_indemnity", "Indemnité mensuelle de CIP (convention d'immersion professionnelle, Bruxelles) selon l'âge.",
-              AgeArgs, lambda age: calc.cip_indemnity(age)),
+              AgeArgs, lambda age: cip_indemnity(age)),
         _tool("cip_total", "Total des indemnités de CIP (Bruxelles) sur un nombre de mois.",
-              CipTotalArgs, lambda age, months: calc.cip_total(age, months)),
+              CipTotalArgs, lambda age, months: cip_total(age, months)),
         _tool("cip_master_indemnity", "Indemnité forfaitaire annuelle d'un master en alternance (CIP), bases mensuelle et journalière.",
               MasterIndemnityArgs,
-              lambda as_of_year=None: calc.cip_master_indemnity(AsOf(year=as_of_year) if as_of_year else None)),
+              lambda as_of_year=None: cip_master_indemnity(AsOf(year=as_of_year) if as_of_year else None)),
         _tool("cip_master_total", "Total de l'indemnité de master en alternance pour un nombre de jours ou de mois.",
-              MasterTotalArgs, lambda days=None, months=None, year=None: calc.cip_master_total(days, months, year)),
+              MasterTotalArgs, lambda days=None, months=None, year=None: cip_master_total(days, months, year)),
         _tool("ifapme_allocation", "Allocation mensuelle brute minimale d'un stagiaire IFAPME selon l'année et la qualification.",
-              IfapmeArgs, lambda year, qualified=None: calc.ifapme_allocation(year, qualified)),
+              IfapmeArgs, lambda year, qualified=None: ifapme_allocation(year, qualified)),
         _tool("ifapme_total", "Total des allocations IFAPME sur un nombre de mois.",
-              IfapmeTotalArgs, lambda year, months, qualified=None: calc.ifapme_total(year, qualified, months)),
+              IfapmeTotalArgs, lambda year, months, qualified=None: ifapme_total(year, qualified, months)),
         _tool("ifapme_yearly", "Allocation IFAPME sur un an (12 mois).",
-              IfapmeArgs, lambda year, qualified=None: calc.ifapme_yearly(year, qualified)),
+              IfapmeArgs, lambda year, qualified=None: ifapme_yearly(year, qualified)),
         _tool("cisp_indemnity", "Indemnité mensuelle de formation en CISP (CEFA) selon l'âge, l'année et les heures par semaine.",
-              CispArgs, lambda age, year, hours_per_week: calc.cisp_indemnity(age, year, hours_per_week)),
+              CispArgs, lambda age, year, hours_per_week: cisp_indemnity(age, year, hours_per_week)),
         _tool("sip_allowance", "Montant pendant le stage d'insertion professionnelle (la source n'en donne pas).",
-              NoArgs, lambda: calc.sip_allowance()),
+              NoArgs, lambda: sip_allowance()),
         _tool("family_allowance_check", "Compare un montant au plafond des allocations familiales du dispositif.",
               FamilyArgs, lambda amount, period="month", scheme="ifapme", region=None:
-              calc.family_allowance_check(amount, period, scheme, region)),
+              family_allowance_check(amount, period, scheme, region)),
         _tool("dependent_check", "Compare un revenu au maximum pour rester fiscalement à charge de ses parents.",
               DependentArgs, lambda amount, period, single_parent:
-              calc.dependent_check(amount, period, "single_parent" if single_parent else "two_parents")),
+              dependent_check(amount, period, "single_parent" if single_parent else "two_parents")),
         _tool("tax_check", "Compare un revenu annuel au seuil d'imposition (quotité exemptée).",
-              TaxArgs, lambda amount, period, scheme="ifapme": calc.tax_check(amount, period, scheme)),
+              TaxArgs, lambda amount, period, scheme="ifapme": tax_check(amount, period, scheme)),
         _tool("paid_leave", "Jours de congé par année de formation (IFAPME) selon le régime de 5 ou 6 jours par semaine.",
-              LeaveArgs, lambda days_per_week: calc.paid_leave(days_per_week)),
+              LeaveArgs, lambda days_per_week: paid_leave(days_per_week)),
         _tool("duration", "Durée d'un dispositif (CIP, stage d'insertion, CISP, IFAPME, master).",
-              DurationArgs, lambda scheme, year=None: calc.duration(scheme, year)),
+              DurationArgs, lambda scheme, year=None: duration(scheme, year)),
         _tool("notice_period", "Préavis pendant la période d'essai (IFAPME).",
-              SchemeArgs, lambda scheme: calc.notice_period(scheme)),
+              SchemeArgs, lambda scheme: notice_period(scheme)),
         _tool("suspension_pay", "Jours d'allocation conservés en cas de suspension de la convention (IFAPME).",
-              SchemeArgs, lambda scheme: calc.suspension_pay(scheme)),
+              SchemeArgs, lambda scheme: suspension_pay(scheme)),
     ]
