@@ -1,4 +1,4 @@
-"""The HTTP API, the chat widget and the advisor view (FastAPI; see ../shared/CONTRACT.md).
+"""The HTTP API, the chat widget and the advisor view (FastAPI; see CONTRACT.md).
 
 The API is a thin, defensive shell around the chain: it validates input (clean 4xx in French and
 English, never a 500 for bad input), masks personal data before anything is stored or logged,
