@@ -59,6 +59,14 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def total_rows(report: Mapping[str, Any], tuned: str, blind: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The total of the suites tuned on, and apart from it the total of the blind suites."""
+    rows: list[tuple[str, Mapping[str, Any]]] = [(tuned, report.get("overall") or {})]
+    if report.get("blind"):
+        rows.append((blind, report["blind"]))
+    return rows
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
     lines = [f"# Évaluation — {report.get('date', '')}", ""]
     lines.append(
@@ -69,7 +77,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("overall"):
         lines += ["| suite | " + " | ".join(LABELS[c] for c in SUITE_COLUMNS) + " |",
                   "|---" * (len(SUITE_COLUMNS) + 1) + "|"]
-        rows = list((report.get("per_suite") or {}).items()) + [("**total**", report["overall"])]
+        rows = list((report.get("per_suite") or {}).items()) + total_rows(report, "**total**", "**total (suites aveugles)**")
         for name, metrics in rows:
             lines.append(f"| {name} | " + " | ".join(fmt(c, metrics.get(c)) for c in SUITE_COLUMNS) + " |")
         lines.append("")
@@ -255,7 +263,7 @@ def render_html(report: Mapping[str, Any]) -> str:
 
     if report.get("per_suite"):
         out.append("<h2>Par suite</h2>")
-        out.append(_metric_table([*report["per_suite"].items(), ("total", overall)]))
+        out.append(_metric_table([*report["per_suite"].items(), *total_rows(report, "total", "total (suites aveugles)")]))
         latencies = [c.get("latency_ms") for c in report.get("cases", []) if c.get("latency_ms") is not None]
         out.append(f"<h2>Latences ({len(latencies)} questions)</h2>{latency_svg(latencies, histogram_bins(len(latencies)))}")
 

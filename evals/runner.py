@@ -213,7 +213,7 @@ def print_chat_summary(report: dict[str, Any], console: Console) -> None:
     table.add_column("suite", no_wrap=True)
     for c in columns:
         table.add_column(SHORT_LABELS.get(c, LABELS[c]), justify="right", no_wrap=True)
-    for name, m in [*report["per_suite"].items(), ("TOTAL", report["overall"])]:
+    for name, m in [*report["per_suite"].items(), *reporting.total_rows(report, "TOTAL", "TOTAL aveugles")]:
         table.add_row(name, *(fmt(c, m.get(c)) for c in columns))
     console.print(table)
     failing = reporting.failing_cases(report)
@@ -342,7 +342,12 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
                 backend = names.most_common(1)[0][0] if names else "inconnu"
             report.update(backend=backend, settings=settings_snapshot())
             report["cases"] = [r[2] for r in results]
-            report["overall"] = metrics_for(results)
+            # Blind suites (thresholds.yaml `blind`) are kept out of `overall`, which measures the
+            # suites tuned on: each total is reported apart, the blind one never hidden in the other.
+            blind = set(thresholds.get("blind") or [])
+            report["overall"] = metrics_for([r for r in results if r[0].suite not in blind])
+            blind_results = [r for r in results if r[0].suite in blind]
+            report["blind"] = metrics_for(blind_results) if blind_results else {}
             report["per_suite"] = {s.name: metrics_for([r for r in results if r[0].suite == s.name]) for s in suites}
             print_chat_summary(report, console)
             gates = gating.check_gates(thresholds, backend, report["overall"], report["per_suite"])

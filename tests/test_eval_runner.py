@@ -289,3 +289,24 @@ def test_retrieval_suites_only_run_with_retrieval_flag(fake_chain, suite_file: P
     code = runner.main([str(suite_file), str(dev), "--retrieval", "--modes", "dense", "--thresholds", str(lenient)],
                        search=search, console=quiet())
     assert code == 0 and set(seen) == {"q"}  # warm-up + the one retrieval case, not the chat suite
+
+
+def test_blind_suites_are_kept_out_of_overall_and_reported_apart(fake_chain, suite_file: Path, tmp_path: Path) -> None:
+    blind = tmp_path / "blind.yaml"
+    blind.write_text(SUITE.replace("id: fake-", "id: blind-"), encoding="utf-8")
+    fake_chain["assistant"] = FakeAssistant(broken={"et a 21 ans ?"})  # fails in both suites
+    thresholds = tmp_path / "t.yaml"
+    thresholds.write_text(
+        'blind: [blind]\nbackends:\n  fake:\n    overall:\n      pass_rate: ">= 0.7"\n'
+        '    suites:\n      blind:\n        pass_rate: ">= 0.9"\n',
+        encoding="utf-8",
+    )
+    report_path = tmp_path / "r.json"
+    code = run([str(suite_file), str(blind), "--backend", "fake", "--thresholds", str(thresholds),
+                "--report", str(report_path), "--markdown", str(tmp_path / "r.md")])
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["overall"]["cases"] == 4 and report["blind"]["cases"] == 4
+    assert report["blind"]["pass_rate"] == report["per_suite"]["blind"]["pass_rate"] == 0.75
+    missed = {(g["scope"], g["metric"]) for g in report["gates"] if not g["ok"] and not g["skipped"]}
+    assert missed == {("suite:blind", "pass_rate")} and code == 1
+    assert "total (suites aveugles)" in (tmp_path / "r.md").read_text(encoding="utf-8")
