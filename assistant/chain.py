@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
@@ -31,27 +31,28 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-from assistant import guard, prompts
-from assistant.calculator.money import find_amounts, find_numbers
+from assistant import answer_text, calculator, guard, prompts
+from assistant.calculator import extract_slots
+from assistant.calculator.money import find_amounts
 from assistant.calculator.result import Calculation
 from assistant.config import Settings, get_settings
-from assistant.extractive import asks_amount, asks_count, calculation_sentences, compose, wanted_units
+from assistant.extractive import calculation_sentences, compose
 from assistant.followup import Standalone, resolve
 from assistant.injection import without_instructions
+from assistant.lexical import analyze
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
+from assistant.question import Question, analysed
 from assistant.schemas import ChatRequest, ChatResponse, Citation, Passage
 from assistant.scope import (
     DomainDecision,
     Support,
-    asks_figure,
     assess_domain,
     assess_support,
     bodies,
-    has_domain_word,
     named_bodies,
     relevant_calculations,
 )
-from assistant.text import BULLET, fold
+from assistant.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,16 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def asked(self) -> Question:
+        """The standalone question (a follow-up with what it continues): what is answered."""
+        return analysed(self.standalone.question)
+
+    @property
+    def typed(self) -> Question:
+        """The message as the user typed it."""
+        return analysed(self.standalone.message)
+
+    @property
     def asks(self) -> list[str]:
         return calculation_sentences(self.calculations, self.context)[1]
 
@@ -86,8 +97,6 @@ class Prepared:
     def calculation_tokens(self) -> set[str]:
         """Words a model sentence may use besides its passage's: the calculations' (computed once
         per question, not once per sentence)."""
-        from assistant.lexical import analyze
-
         texts = [f"{c.statement} {c.formula} {' '.join(c.notes)}" for c in self.calculations]
         return set(analyze(" ".join(texts)))
 
@@ -185,11 +194,7 @@ class Assistant:
         return self._search
 
     def _route_fn(self) -> Callable[..., list[Calculation]]:
-        if self._route is None:
-            from assistant.calculator import route
-
-            self._route = route
-        return self._route
+        return self._route or calculator.route
 
     def _resolve(self, state: dict) -> Standalone:
         req: ChatRequest = state["request"]
@@ -211,14 +216,10 @@ class Assistant:
 
     def _assess_domain(self, state: dict) -> DomainDecision:
         req: ChatRequest = state["request"]
-        in_conversation = any(has_domain_word(t.content) for t in req.history if t.role == "user")
-        states_situation = False
-        if in_conversation:
-            from assistant.calculator import extract_slots
-
-            states_situation = extract_slots(req.message).has_situation()
+        in_conversation = any(analysed(t.content).has_domain_word for t in req.history if t.role == "user")
+        states_situation = in_conversation and extract_slots(req.message).has_situation()
         return assess_domain(
-            req.message,
+            analysed(req.message),
             state["retrieved"],
             in_conversation,
             min_coverage=self.settings.scope_min_coverage,
@@ -240,7 +241,7 @@ class Assistant:
         except Exception as exc:  # no figure rather than a wrong one
             log.error("calculator failed: %s", exc)
             return []
-        kept = relevant_calculations(first, standalone.schemes, found, state["retrieved"])
+        kept = relevant_calculations(analysed(first), standalone.schemes, found, state["retrieved"])
         if len(kept) < len(found):
             log.info("calculations about another subject left out: %s", [c.name for c in found if c not in kept])
         return kept
@@ -252,7 +253,7 @@ class Assistant:
         context = order_by_scheme(state["retrieved"], standalone.schemes)[: self.settings.prompt_passages]
         for calculation in state["calculations"]:
             quoted = {round(a, 2) for a in find_amounts(calculation.statement)}
-            if not quoted or any(quoted <= _figures(p) for p in context):
+            if not quoted or any(quoted <= answer_text.figures(p) for p in context):
                 continue
             sources = set(calculation.source_ids)
             try:
@@ -262,17 +263,17 @@ class Assistant:
                 continue
             best = max(
                 (p for p in found if p.doc_id in sources and p.chunk_id not in {c.chunk_id for c in context}),
-                key=lambda p: len(quoted & _figures(p)),
+                key=lambda p: len(quoted & answer_text.figures(p)),
                 default=None,
             )
-            if best is not None and quoted & _figures(best):
+            if best is not None and quoted & answer_text.figures(best):
                 context.append(best)
         return context
 
     def _assess_support(self, state: dict) -> Support:
         standalone: Standalone = state["standalone"]
         return assess_support(
-            standalone.question,
+            analysed(standalone.question),
             standalone.schemes,
             state["context"],
             state["calculations"],
@@ -307,7 +308,7 @@ class Assistant:
         if not prep.support.answerable or (not prep.context and not prep.calculations):
             # `refused` when a figure was asked for and the sources do not hold it (CONTRACT.md);
             # "et après je touche quoi ?" still gets what the sources say.
-            refused = asks_figure(prep.standalone.question) or not prep.context
+            refused = prep.asked.asks_figure or not prep.context
             reason = prep.support.reason if prep.context else "aucun passage trouvé"
             return Draft(self._not_in_sources(prep), refused=refused, guard=[f"réponse absente des sources ({reason})"])
         return None
@@ -319,10 +320,10 @@ class Assistant:
         parts = list(statements)
         if not statements:
             scheme = f" pour {prompts.scheme_labels(schemes[:1], articles=True)}" if schemes else ""
-            what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if asks_amount(prep.standalone.question) else prompts.NOT_IN_SOURCES_WHAT
+            what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if prep.asked.asks_amount else prompts.NOT_IN_SOURCES_WHAT
             parts.append(prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme))
-        general = compose(prep.standalone.question, prep.context, (), max_words=50, max_sentences=1, with_amounts=False)
-        if general and not _already_said(general, " ".join(parts)):
+        general = compose(prep.asked, prep.context, (), max_words=50, max_sentences=1, with_amounts=False)
+        if general and not answer_text.already_said(general, " ".join(parts)):
             parts.append(general)
         text = " ".join(parts)
         if not named_bodies(" ".join(statements)):
@@ -331,7 +332,7 @@ class Assistant:
 
     def extractive_answer(self, prep: Prepared) -> str:
         return compose(
-            prep.standalone.question,
+            prep.asked,
             prep.context,
             prep.calculations,
             max_words=self.settings.answer_max_words,
@@ -341,7 +342,7 @@ class Assistant:
 
     def _inputs(self, prep: Prepared, retry: list | None = None) -> dict:
         request = prompts.answer_request(
-            prep.standalone.question,
+            prep.asked,
             prep.context,
             prep.calculations,
             self.settings.prompt_chars,
@@ -369,17 +370,10 @@ class Assistant:
             finally:
                 stream.close()  # stops the model now
 
-    @staticmethod
-    def _clean(text: str) -> str:
-        text = text.strip()
-        text = re.sub(r"^(?:réponse|reponse)\s*:\s*", "", text, flags=re.IGNORECASE)
-        text = re.sub(r"</?(?:sources|calculs|question|reponse|réponse)>", "", text)
-        return _tidy_markers(text).strip()
-
     def _no_figure_note(self, text: str, prep: Prepared) -> str:
         """"Combien ?" answered without any number: say plainly that the sources give none."""
-        question = prep.standalone.message
-        if asks_figure(question) and not asks_count(question) and not find_amounts(text):
+        typed = prep.typed
+        if typed.asks_figure and not typed.asks_count and not find_amounts(text):
             if "adressez-vous" in text:
                 return " " + prompts.NO_FIGURE
             # Who does know the figure (non-negotiable: point to the competent body).
@@ -400,11 +394,11 @@ class Assistant:
 
     def _says_new(self, sentence: str, shown: str) -> bool:
         """Not a fragment or bare markers, and not a repetition of what is already shown."""
-        return _says_something(sentence) and not (shown and _already_said(sentence, shown))
+        return answer_text.says_something(sentence) and not (shown and answer_text.already_said(sentence, shown))
 
     def _supported(self, sentence: str, prep: Prepared, notes: list[str]) -> bool:
         """A sentence (already past the guard) whose words are the sources': an invented one is left out."""
-        share = guard.support(sentence, prep.evidence, prep.calculation_tokens, _scheme_name_tokens())
+        share = guard.support(sentence, prep.evidence, prep.calculation_tokens, answer_text.scheme_name_tokens())
         if share < self.settings.min_sentence_support:
             notes.append(f"{guard.CAUGHT['unsupported_sentence']} ({share:.0%})")
             log.info("unsupported sentence left out (%.2f): %s", share, sentence)
@@ -414,7 +408,7 @@ class Assistant:
             notes.append(guard.CAUGHT["uncited_sentence"])
             log.info("sentence without a source left out: %s", sentence)
             return False
-        if guard.contradicts(sentence, prep.evidence, _scheme_name_tokens()):
+        if guard.contradicts(sentence, prep.evidence, answer_text.scheme_name_tokens()):
             notes.append(guard.CAUGHT["contradiction"])
             log.info("sentence contradicting its source left out: %s", sentence)
             return False
@@ -430,7 +424,7 @@ class Assistant:
         source = self._safe_extractive(prep) if extractive is None else extractive
         # The kind of number asked for (an age, a phone number…) that the model's text lacks: the
         # source sentence holding one comes first, even past the word budget.
-        units = wanted_units(prep.standalone.question)
+        units = prep.asked.wanted_units
         lacking = [] if any(u.search(fold(shown)) for u in units) else units
 
         def answers_lacking(sentence: str) -> bool:
@@ -443,7 +437,7 @@ class Assistant:
             if not sentence or sentence.endswith("?") or not guard.markers_in(sentence):
                 continue  # the calculator's question, or a fixed text without a source
             so_far = " ".join([shown, *extra])
-            if not _adds(sentence, so_far) or _restates(sentence, so_far):
+            if not answer_text.adds(sentence, so_far) or answer_text.restates(sentence, so_far):
                 continue
             if not guard.check_sentence(sentence, prep.evidence, cited).ok:
                 continue  # another figure than the calculator's (strict)
@@ -521,7 +515,7 @@ class Assistant:
         """The one answer path: sentences as they pass the guard, then citations, calculations and
         the full response; on a model failure, the extractive answer for the rest."""
         prep = self.prepare(req)
-        out = _Release(self._clean)
+        out = _Release()
         draft, model, extractive = self._without_model(prep)
         if draft is not None:  # no generation: release the (already safe) text sentence by sentence
             for sentence in guard.sentences_of(draft.text):
@@ -591,7 +585,7 @@ class Assistant:
             raw: list[str] = []
             try:
                 for sentence in self._gated(model, self._inputs(prep, retry), gate, raw):
-                    sentence = _plain(sentence, prep.context)
+                    sentence = answer_text.plain(sentence, prep.context)
                     if self._says_new(sentence, out.text) and self._supported(sentence, prep, notes):
                         model_shown = True
                         yield out.emit(sentence)
@@ -614,7 +608,7 @@ class Assistant:
                 # (a failure of rules 1-3 or 5; sentences merely left out lead to the fallback)
                 log.info("guard caught (attempt %d): %s", attempt, "; ".join(problems))
                 retry = [
-                    AIMessage(content=self._clean("".join(raw))),
+                    AIMessage(content=answer_text.clean("".join(raw))),
                     HumanMessage(content=prompts.correction_request(problems, len(prep.context))),
                 ]
                 continue
@@ -623,7 +617,7 @@ class Assistant:
         notes.append("réponse de secours (extractive)")
         shown = out.text
         for sentence in guard.sentences_of(extractive):
-            if not _already_said(sentence, shown):
+            if not answer_text.already_said(sentence, shown):
                 yield out.emit(sentence)
         return True
 
@@ -645,10 +639,9 @@ class Assistant:
 class _Release:
     """The text the user has been shown, sentence by sentence, markers renumbered in order of use."""
 
-    def __init__(self, clean: Callable[[str], str]) -> None:
+    def __init__(self) -> None:
         self.renumber = guard.Renumberer()
         self.released: list[str] = []
-        self._clean = clean
 
     @property
     def text(self) -> str:
@@ -656,84 +649,13 @@ class _Release:
 
     def emit(self, sentence: str) -> StreamEvent:
         body = sentence.rstrip()
-        sentence = _tidy_markers(body) + sentence[len(body):]
+        sentence = answer_text.tidy_markers(body) + sentence[len(body):]
         if not self.released:
-            sentence = self._clean(sentence) + (" " if sentence[-1:].isspace() else "")
+            sentence = answer_text.clean(sentence) + (" " if sentence[-1:].isspace() else "")
         elif not self.released[-1][-1:].isspace() and not sentence[:1].isspace():
             sentence = " " + sentence
         self.released.append(sentence)
         return StreamEvent("token", self.renumber.apply(sentence))
-
-
-def _tidy_markers(text: str) -> str:
-    """"… plein. [1]." and "… plein. [1]" become "… plein [1].": the marker inside the sentence."""
-    return re.sub(r"\s*([.!?])\s*((?:\[\d{1,2}\]\s*)+)\.?(?=\s|$)", lambda m: f" {m.group(2).strip()}{m.group(1)}", text)
-
-
-@lru_cache(maxsize=1)
-def _scheme_name_tokens() -> frozenset[str]:
-    """The schemes' names and their equivalents ("cip", "immersion"…): they prove nothing."""
-    from assistant.query import understand
-    from assistant.schemes import load_vocabulary
-
-    return frozenset(understand(" ".join(load_vocabulary().labels.values())).terms)
-
-
-def _says_something(sentence: str, min_words: int = 3) -> bool:
-    """Not a bare marker list or a fragment ("[1] [2] [3]", "Actiris.")."""
-    return len(re.findall(r"[^\W\d_]{2,}", guard.MARKER_RE.sub(" ", sentence))) >= min_words
-
-
-def _figures(passage: Passage) -> set:
-    return {round(v, 2) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
-
-
-def _already_said(sentence: str, shown: str) -> bool:
-    """A fallback sentence that repeats what the user already read: its figures, or its words."""
-    amounts = set(find_amounts(sentence))
-    if amounts and amounts <= set(find_amounts(shown)):
-        return True
-    words = set(re.findall(r"\w+", fold(sentence)))
-    seen = set(re.findall(r"\w+", fold(shown)))
-    return not words or len(words & seen) / len(words) >= 0.8
-
-
-_SOURCE_HEADER = re.compile(r"(?:^|\n)\s*\[\d{1,2}\][^\n\[]*?\s[—–-]\s[^\n\[]*(?=\n|\[\d|$)")
-
-
-def _plain(sentence: str, context: Sequence[Passage] = ()) -> str:
-    """A model sentence as plain text: no markdown emphasis or bullets, no copy of a source's header
-    ("[1] Annexe 1 … — Absences", "Titre — Section [1]"), one line (the widget shows text, not markdown)."""
-    body = _SOURCE_HEADER.sub(" ", sentence)
-    for passage in context:
-        if passage.section:
-            header = re.escape(f"{passage.title} — {passage.section}")
-            body = re.sub(rf"{header}\s*(?:\[\d{{1,2}}\]\s*)*", " ", body)
-    body = re.sub(r"(?m)\*\*|__|^#+\s*", "", body)
-    body = BULLET.sub("", body)
-    trailing = " " if sentence[-1:].isspace() else ""
-    return re.sub(r"\s+", " ", body).strip() + trailing
-
-
-def _adds(sentence: str, shown: str, min_new: int = 2) -> bool:
-    """A source sentence brings at least two meaningful words the answer lacks ("appelé stage
-    d'attente auparavant" next to the model's "Le stage d'attente est un stage…")."""
-    from assistant.lexical import analyze
-
-    amounts = set(find_amounts(sentence))
-    if amounts and amounts <= set(find_amounts(shown)) and _already_said(sentence, shown):
-        return False
-    new = set(analyze(guard.MARKER_RE.sub(" ", sentence))) - set(analyze(shown))
-    return len({t for t in new if not t[:1].isdigit()}) >= min_new
-
-
-def _restates(sentence: str, shown: str, min_share: float = 0.5) -> bool:
-    """Its figures are all shown already and half its words too: the same fact in other words."""
-    numbers = {round(v, 2) for v in find_numbers(guard.MARKER_RE.sub(" ", sentence))}
-    if not numbers or not numbers <= {round(v, 2) for v in find_numbers(shown)}:
-        return False
-    words = set(re.findall(r"\w+", fold(sentence)))
-    return len(words & set(re.findall(r"\w+", fold(shown)))) / max(1, len(words)) >= min_share
 
 
 _assistants: dict[str, Assistant] = {}

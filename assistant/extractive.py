@@ -18,13 +18,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from assistant.calculator.intents import COUNT_INTENTS, detect_intents
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.calculator.result import Calculation
 from assistant.lexical import analyze
-from assistant.query import understand
+from assistant.passages import body as passage_body
+from assistant.passages import section_label
+from assistant.question import Question, matches, weighty
 from assistant.schemas import Passage
-from assistant.schemes import detect_region, load_vocabulary
+from assistant.schemes import load_vocabulary
 from assistant.text import BULLET, fold, normalize_spaces
 
 # Sentence ends: . ! ? … followed by a space and something that starts a sentence.
@@ -51,20 +52,6 @@ class Sentence:
     intro: bool  # ends with ":" — the list items that follow belong to it
     item: bool  # a list item
     heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
-
-
-def passage_body(passage: Passage) -> str:
-    """The passage text without the "title — section" line the index prefixes to every chunk."""
-    text = passage.text
-    first, _, rest = text.partition("\n")
-    head = fold(first)
-    if rest and passage.title and (head.startswith(fold(passage.title)[:40]) or " — " in first):
-        return rest
-    if passage.title and text.startswith(passage.title):
-        prefix = passage.title + (f" — {passage.section}" if passage.section else "")
-        if text.startswith(prefix):
-            return text[len(prefix) :].lstrip(" —:\n")
-    return text
 
 
 def _clean(line: str) -> str:
@@ -134,7 +121,7 @@ def split_sentences(text: str) -> list[tuple[str, bool]]:
 def _sentences_of(marker: int, text: str, section: str = "") -> tuple[Sentence, ...]:
     heading = frozenset(analyze(section))
     parts = split_sentences(text)
-    label = re.split(r" > | · ", section)[-1].strip()
+    label = section_label(section)
     if parts and parts[0][1] and label:
         # A passage that opens on a list: its section title introduces it ("2ème année du master
         # (environ 106 jours)" over a list of dates).
@@ -168,116 +155,20 @@ def sentences(passages: Sequence[Passage]) -> list[Sentence]:
     return out
 
 
-def asks_amount(question: str) -> bool:
-    """The question asks for a sum of money: the calculator's intent vocabulary, with a word of
-    money in it ("combien" alone may count hours or what something "compte" for)."""
-    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
-
-    intents = set(detect_intents(question))
-    if intents & {"total", "yearly"}:
-        return True
-    if "amount" not in intents:
-        return False
-    folded = fold(question)
-    vocabulary = calculator_vocabulary().intents
-    if _matches(vocabulary.get("how_to", []), folded) and not _matches(vocabulary.get("how_much", []), folded):
-        return False  # "je touche le chômage, je fais comment ?" asks what to do
-    return _matches(vocabulary.get("amount", []), folded) or bool(re.search(r"€|\beuros?\b", folded))
-
-
-def _matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
-    return any(p.search(folded) for p in patterns)
-
-
-# The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").
-_ELIDED_COUNT = re.compile(r"\bcombien\s+d'(?:heures?|annees?)\b")
-
-
-def asks_count(question: str) -> bool:
-    """The question asks for a duration or a number of days, months, hours (not money)."""
-    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
-
-    folded = fold(question)
-    count_words = calculator_vocabulary().intents.get("count_words", [])
-    return (
-        bool(set(COUNT_INTENTS) & set(detect_intents(question)))
-        or _matches(count_words, folded)
-        or bool(_ELIDED_COUNT.search(folded))
-    )
-
-
-@lru_cache
-def _number_cues() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    cues = (load_vocabulary().raw.get("domain", {}) or {}).get("number_cues", []) or []
-    return tuple((re.compile(c["asks"]), re.compile(c["unit"])) for c in cues)
-
-
-def wanted_units(question: str) -> list[re.Pattern[str]]:
-    """What kind of number the question asks for (an age, hours, a delay...), from vocabulary.yaml."""
-    folded = fold(question)
-    return [unit for asks, unit in _number_cues() if asks.search(folded)]
-
-
-def scheme_tokens(question: str) -> set[str]:
-    """Tokens that only name the scheme: every passage of that scheme is about it anyway."""
-    vocabulary = load_vocabulary()
-    folded = fold(question)
-    tokens: set[str] = set()
-    for scheme, patterns in vocabulary.schemes.items():
-        hits = [m.group(0) for p in patterns if (m := p.search(folded))]
-        if hits:
-            # With their vocabulary equivalents ("stage d'attente", "sip"…).
-            tokens.update(understand(" ".join(hits) + " " + vocabulary.labels.get(scheme, "")).terms)
-    return tokens
-
-
-def focus_terms(question: str, scheme_weight: float = 0.2, neutral_weight: float = 0.2) -> dict[str, float]:
-    """The question's weighted terms (typed 1, vocabulary expansions less), scheme names and
-    neutral words ("faire", "peux", "combien") down-weighted."""
-    from assistant.scope import neutral_tokens, salient_tokens  # scope builds on this module
-
-    terms = dict(understand(question).terms)
-    for token in scheme_tokens(question):
-        if token in terms:
-            terms[token] *= scheme_weight
-    for token in neutral_tokens() - salient_tokens():
-        if token in terms:
-            terms[token] *= neutral_weight
-    return terms
-
-
-def _weighty(focus: dict[str, float]) -> set[str]:
-    """The terms neither neutral nor a vocabulary expansion (full weight, down-weighted ones < 0.5)."""
-    return {t for t, w in focus.items() if w >= 0.5}
-
-
-def asked_terms(question: str) -> set[str]:
-    """What the user typed that says what they ask ("âge" in "c'est jusqu'à quel âge ?")."""
-    return _weighty(typed_focus(question))
-
-
-def typed_focus(question: str) -> dict[str, float]:
-    """The focus terms the user typed (no vocabulary expansion), scheme names left out: what a
-    section title must echo to be the question the section answers."""
-    typed = {t for t, w in understand(question).terms.items() if w >= 1.0}
-    schemes = scheme_tokens(question)
-    return {t: w for t, w in focus_terms(question).items() if t in typed and t not in schemes}
-
-
 def heading_coverage(focus: dict[str, float], heading: frozenset[str]) -> float:
     """Share of the question's weight its passage's section title echoes ("comment s'inscrire au
     forem ?" under "3. Comment s'inscrire au forem ?"); neutral words alone never make a match."""
     total = sum(focus.values())
-    if not total or not _weighty(focus) & heading:
+    if not total or not weighty(focus) & heading:
         return 0.0
     return sum(w for t, w in focus.items() if t in heading) / total
 
 
-def rank(question: str, candidates: Sequence[Sentence], heading_weight: float = 0.5) -> list[tuple[float, Sentence]]:
+def rank(question: Question, candidates: Sequence[Sentence], heading_weight: float = 0.5) -> list[tuple[float, Sentence]]:
     """BM25 over sentences, with their section title as a second, lighter field (a brochure's
     headings are often the very question asked), nudged towards the first passages and the
     figures the question asks for."""
-    query = focus_terms(question)
+    query = question.focus
     if not candidates or not query:
         return [(0.0, s) for s in candidates]
     n = len(candidates)
@@ -285,10 +176,10 @@ def rank(question: str, candidates: Sequence[Sentence], heading_weight: float = 
     for s in candidates:
         df.update(set(s.tokens))
     avg = sum(len(s.tokens) for s in candidates) / n or 1.0
-    wants_amount = asks_amount(question) and not asks_count(question)
-    wants_count = asks_count(question)
-    units = wanted_units(question)
-    region = detect_region(question)
+    wants_amount = question.asks_amount and not question.asks_count
+    wants_count = question.asks_count
+    units = question.wanted_units
+    region = question.region
     region_patterns = load_vocabulary().regions.get(region, []) if region else []
     idf = {term: math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)) for term in query}
     scored = []
@@ -305,9 +196,9 @@ def rank(question: str, candidates: Sequence[Sentence], heading_weight: float = 
             folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
                 score *= 1.5
-            if _matches(units, folded):
+            if matches(units, folded):
                 score *= 1.6
-            if _matches(region_patterns, folded):
+            if matches(region_patterns, folded):
                 score *= 1.5
             score *= 1.0 + 0.15 / s.marker  # retrieval order as a tie-breaker
             if len(_WORDS.findall(s.text)) > 60:
@@ -347,7 +238,7 @@ def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6
     return f"{head} {' ; '.join(items)}."
 
 
-def excerpt(question: str, passage: Passage, marker: int, max_chars: int) -> str:
+def excerpt(question: Question, passage: Passage, marker: int, max_chars: int) -> str:
     """The passage's sentences that best answer the question, in their original order, within max_chars."""
     pool = list(_sentences_of(marker, passage_body(passage), passage.section))
     if not pool:
@@ -378,7 +269,7 @@ def excerpt(question: str, passage: Passage, marker: int, max_chars: int) -> str
     return "\n".join(lines)[: max_chars + 200]
 
 
-def evidence(question: str, passages: Sequence[Passage], max_sentences: int = 6, max_chars: int = 1500) -> dict[int, list[str]]:
+def evidence(question: Question, passages: Sequence[Passage], max_sentences: int = 6, max_chars: int = 1500) -> dict[int, list[str]]:
     """The best sentences over all passages (with the items of a list they introduce), grouped by
     passage marker in reading order: a small model reads a few relevant lines better than whole
     passages, and a 2-core CPU evaluates them several times faster."""
@@ -452,7 +343,7 @@ def calculation_sentences(calculations: Sequence[Calculation], passages: Sequenc
 
 
 def compose(
-    question: str,
+    question: Question,
     passages: Sequence[Passage],
     calculations: Sequence[Calculation] = (),
     max_words: int = 120,
@@ -464,7 +355,7 @@ def compose(
     stated = set(find_amounts(" ".join(statements)))
     parts: list[str] = list(statements)
     pool = sentences(passages)
-    if not statements and is_definition_question(question):
+    if not statements and question.is_definition:
         opening = _opening(pool, max_sentences, max_words)
         if opening:
             return " ".join([*opening, *asks])
@@ -516,7 +407,7 @@ def compose(
 
 
 def read_on(
-    question: str, ranked: list[tuple[float, Sentence]], pool: Sequence[Sentence], min_coverage: float = 0.5
+    question: Question, ranked: list[tuple[float, Sentence]], pool: Sequence[Sentence], min_coverage: float = 0.5
 ) -> list[tuple[float, Sentence]]:
     """When the best sentence's section title is the question itself ("Comment s'inscrire au
     Forem ?"), the sentences after it in that section are the rest of the answer (the steps, the
@@ -524,22 +415,12 @@ def read_on(
     if not ranked:
         return ranked
     best, top = ranked[0]
-    if heading_coverage(typed_focus(question), top.heading) < min_coverage:
+    if heading_coverage(question.typed_focus, top.heading) < min_coverage:
         return ranked
     following = sorted((s for s in pool if s.marker == top.marker and s.position > top.position), key=lambda s: s.position)
     followers = [(best, s) for s in following]
     rest = [(score, s) for score, s in ranked[1:] if s not in following]
     return [ranked[0], *followers, *rest]
-
-
-def is_definition_question(question: str) -> bool:
-    """A question that names a scheme and nothing else to know about it ("c koi la cip")."""
-    from assistant.scope import content_terms  # scope builds on this module
-
-    if not scheme_tokens(question) or wanted_units(question):
-        return False
-    # ("pas belge", "quel âge": words that are neutral for the scope but say what is asked)
-    return not asked_terms(question) and not set(content_terms(question)) - scheme_tokens(question)
 
 
 def _opening(pool: Sequence[Sentence], max_sentences: int, max_words: int, min_words: int = 6) -> list[str]:

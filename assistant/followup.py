@@ -20,11 +20,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from assistant.calculator import Slots, extract_slots
 from assistant.calculator.money import find_amounts
-from assistant.extractive import asked_terms
 from assistant.lexical import analyze
+from assistant.prompts import REWRITE_PROMPT, rewrite_request
+from assistant.question import analysed
 from assistant.schemas import Turn
-from assistant.schemes import detect_region, detect_schemes, load_vocabulary
+from assistant.schemes import detect_region, load_vocabulary
 from assistant.text import fold
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class Standalone:
 
     message: str  # as typed
     question: str  # standalone: for retrieval, the calculator and the prompt
-    slots: Any  # calculator Slots carried over the conversation
+    slots: Slots  # calculator slots carried over the conversation
     schemes: list[str]
     followup: bool
     rewritten_by: str = "none"  # "none" | "rules" | "model"
@@ -62,27 +64,22 @@ def is_followup(message: str, history: Sequence[Turn], max_words: int = 8) -> bo
     folded = fold(message)
     if any(p.search(folded) for p in _followup_patterns()):
         return True
-    if detect_schemes(message):
+    if analysed(message).schemes:
         return False
     return len(folded.split()) <= max_words
 
 
 def carried_schemes(message: str, history: Sequence[Turn]) -> list[str]:
     """The message's schemes, else those of the latest earlier user turn that names one."""
-    own = detect_schemes(message)
-    if own:
-        return own
-    for earlier in reversed(user_turns(history)):
-        found = detect_schemes(earlier)
+    for text in [message, *reversed(user_turns(history))]:
+        found = analysed(text).schemes
         if found:
-            return found
+            return list(found)
     return []
 
 
-def carried_slots(message: str, history: Sequence[Turn]) -> Any:
+def carried_slots(message: str, history: Sequence[Turn]) -> Slots:
     """Calculator slots over the user turns in order; the message's own values win."""
-    from assistant.calculator import extract_slots
-
     slots = None
     for earlier in user_turns(history):
         slots = extract_slots(earlier, slots)
@@ -101,12 +98,12 @@ def _previous_question(history: Sequence[Turn]) -> str:
 def rules_rewrite(message: str, history: Sequence[Turn], schemes: Sequence[str]) -> tuple[str, str]:
     """Message + the question it continues; the scheme's name when neither text names it."""
     context = _previous_question(history)
-    own = detect_schemes(message)
-    if own and context and not set(own) & set(detect_schemes(context)):
+    own = analysed(message).schemes
+    if own and context and not set(own) & set(analysed(context).schemes):
         # The user moved to another scheme: keep what was asked, not the old scheme's name.
         context = _without_schemes(context)
     question = f"{message.strip()} ({context.strip()})" if context else message.strip()
-    if schemes and not detect_schemes(question):
+    if schemes and not analysed(question).schemes:
         labels = load_vocabulary().labels
         question += " — " + ", ".join(labels.get(s, s) for s in schemes)
     return question, context
@@ -120,7 +117,7 @@ def _without_schemes(text: str) -> str:
     return re.sub(r"\s+", " ", folded).strip()
 
 
-def _slot_values(slots: Any) -> dict[str, Any]:
+def _slot_values(slots: Slots) -> dict[str, object]:
     out = {}
     for name in _SLOT_FIELDS:
         value = getattr(slots, name, None)
@@ -131,13 +128,11 @@ def _slot_values(slots: Any) -> dict[str, Any]:
 
 def check_rewrite(candidate: str, message: str, history: Sequence[Turn], schemes: Sequence[str]) -> list[str]:
     """Why a model's rewrite cannot be used (empty list: it can)."""
-    from assistant.calculator import extract_slots
-
     problems = []
     text = candidate.strip()
     if not text or len(text) > 400 or len(text) > 4 * (len(message) + len(_previous_question(history))) + 80:
         return ["longueur"]
-    if schemes and not set(detect_schemes(text)) & set(schemes):
+    if schemes and not set(analysed(text).schemes) & set(schemes):
         problems.append("dispositif perdu")
     own = _slot_values(extract_slots(message))
     got = _slot_values(extract_slots(text))
@@ -151,7 +146,7 @@ def check_rewrite(candidate: str, message: str, history: Sequence[Turn], schemes
     if any(a not in known for a in find_amounts(text)):
         problems.append("montant ajouté")
     # What the follow-up asks ("jusqu'à quel âge ?") must survive: "C'est quoi une CISP ?" lost it.
-    lost = {t for t in asked_terms(message) if not t[:1].isdigit()} - set(analyze(text))
+    lost = {t for t in analysed(message).asked_terms if not t[:1].isdigit()} - set(analyze(text))
     if lost:
         problems.append(f"mots perdus : {', '.join(sorted(lost))}")
     return problems
@@ -160,8 +155,6 @@ def check_rewrite(candidate: str, message: str, history: Sequence[Turn], schemes
 def model_rewrite(message: str, history: Sequence[Turn], llm: Any, timeout: float) -> str | None:
     """One short generation: the message as a standalone question (None on failure)."""
     from langchain_core.output_parsers import StrOutputParser
-
-    from assistant.prompts import REWRITE_PROMPT, rewrite_request
 
     chain = REWRITE_PROMPT | llm | StrOutputParser()
     started = time.monotonic()

@@ -29,6 +29,7 @@ from decimal import Decimal
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
 from assistant.calculator.result import Calculation
 from assistant.lexical import analyze
+from assistant.question import neutral_tokens
 from assistant.schemas import Passage
 from assistant.text import BULLET, fold
 
@@ -242,8 +243,6 @@ def support(
     to the model when it cites none) or in ``extra_tokens``: a sentence made of other words says
     something its source does not ("Actiris paie l'indemnité [1]" when [1] says the employer does).
     Neutral words and ``ignore`` (scheme names) count neither way."""
-    from assistant.scope import neutral_tokens  # scope does not import the guard
-
     words = _words(sentence, ignore) - neutral_tokens()
     if not words:
         return 1.0
@@ -288,8 +287,6 @@ def contradicts(
     """The source sentence closest to this one says the opposite: one denies what the other asserts
     ("Oui, vous pouvez …" where the brochure writes "Il n'est pas possible …"). Small models echo
     the question with a "oui"; word overlap alone would let that through."""
-    from assistant.scope import neutral_tokens  # scope does not import the guard
-
     every = _words(sentence, ignore)
     words = every - neutral_tokens()
     if not words:

@@ -8,11 +8,13 @@ documents and the user's words sit between tags and are declared to be data, not
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
+from assistant.calculator.result import Calculation
 from assistant.extractive import evidence, excerpt
+from assistant.passages import header
+from assistant.question import Question
 from assistant.schemas import Passage, Turn
 from assistant.schemes import load_vocabulary
 
@@ -91,7 +93,7 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def format_sources(question: str, passages: Sequence[Passage], max_chars: int, max_sentences: int = 6) -> str:
+def format_sources(question: Question, passages: Sequence[Passage], max_chars: int, max_sentences: int = 6) -> str:
     """Numbered sources, each with only its sentences that best answer the question (the numbers
     stay those of the passages, so markers map to the citations)."""
     selected = evidence(question, passages, max_sentences=max_sentences, max_chars=max_chars)
@@ -99,7 +101,7 @@ def format_sources(question: str, passages: Sequence[Passage], max_chars: int, m
     for marker, p in enumerate(passages, 1):
         if selected and marker not in selected:
             continue
-        where = f"{p.title} — {p.section}" if p.section else p.title
+        where = header(p.title, p.section)
         if p.page:
             where += f" (p. {p.page})"
         body = "\n".join(selected[marker]) if selected else excerpt(question, p, marker, max_chars // 3)
@@ -107,31 +109,31 @@ def format_sources(question: str, passages: Sequence[Passage], max_chars: int, m
     return "\n\n".join(blocks)
 
 
-def format_calculations(calculations: Sequence[Any]) -> tuple[str, list[str]]:
+def format_calculations(calculations: Sequence[Calculation]) -> tuple[str, list[str]]:
     """The CALCULS block (results to state as written) and the questions to ask the user."""
     lines: list[str] = []
     asks: list[str] = []
     for c in calculations:
-        if getattr(c, "missing", None) and getattr(c, "ask", None) and c.ask not in asks:
+        if c.missing and c.ask and c.ask not in asks:
             asks.append(c.ask)
-        statement = getattr(c, "statement", "") or ""
+        statement = c.statement or ""
         if statement:
             lines.append(f"- {statement}")
-        formula = getattr(c, "formula", "") or ""
+        formula = c.formula or ""
         if formula and formula not in statement:
             lines.append(f"  (détail : {formula})")
     return "\n".join(lines), asks
 
 
 def answer_request(
-    question: str, passages: Sequence[Passage], calculations: Sequence[Any], max_chars: int, max_sentences: int = 6
+    question: Question, passages: Sequence[Passage], calculations: Sequence[Calculation], max_chars: int, max_sentences: int = 6
 ) -> str:
     """The user message of an answer: sources, the calculations already shown, the question."""
     calcs, _ = format_calculations(calculations)
     parts = [f"<sources>\n{format_sources(question, passages, max_chars, max_sentences)}\n</sources>"]
     if calcs:
         parts.append(f"<calculs>\n{_data(calcs)}\n</calculs>")
-    parts.append(f"<question>\n{_data(question)}\n</question>")
+    parts.append(f"<question>\n{_data(question.text)}\n</question>")
     parts.append(COMPLETE if calcs else ANSWER)
     return "\n".join(parts)
 

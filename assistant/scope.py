@@ -15,14 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.calculator.result import Calculation
-from assistant.extractive import asks_amount, asks_count, sentences
+from assistant.extractive import sentences
 from assistant.lexical import analyze
-from assistant.query import normalize
+from assistant.question import Question, label_tokens
 from assistant.schemas import Passage
-from assistant.schemes import competent_body, detect_schemes, load_vocabulary
+from assistant.schemes import competent_body, load_vocabulary
 from assistant.text import fold
 
 
@@ -45,58 +44,6 @@ def _domain() -> dict:
     return load_vocabulary().raw.get("domain", {}) or {}
 
 
-@lru_cache
-def _core_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _domain().get("core", []))
-
-
-@lru_cache
-def neutral_tokens() -> frozenset[str]:
-    return frozenset(t for word in _domain().get("neutral", []) for t in analyze(str(word)))
-
-
-@lru_cache
-def salient_tokens() -> frozenset[str]:
-    """Neutral words that still tell which sentence answers ("pas belge", "après le stage")."""
-    return frozenset(t for word in _domain().get("salient", []) for t in analyze(str(word)))
-
-
-@lru_cache
-def _region_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(p for patterns in load_vocabulary().regions.values() for p in patterns)
-
-
-@lru_cache
-def _off_topic_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _domain().get("off_topic", []))
-
-
-def has_off_topic_word(text: str) -> bool:
-    folded = fold(text)
-    return any(p.search(folded) for p in _off_topic_patterns())
-
-
-def has_domain_word(text: str) -> bool:
-    folded = fold(text)
-    return bool(detect_schemes(text)) or any(p.search(folded) for p in _core_patterns())
-
-
-def content_terms(text: str) -> list[str]:
-    """The words that carry the topic: no stop words, neutral words, numbers, ordinals or regions
-    (SMS forms rewritten first: "cb" is "combien")."""
-    folded = normalize(text)
-    for pattern in _region_patterns():
-        folded = pattern.sub(" ", folded)
-    neutral = neutral_tokens()
-    return [t for t in analyze(folded) if t not in neutral and not t[:1].isdigit()]
-
-
-def label_tokens(schemes: Sequence[str]) -> set[str]:
-    """The words of the schemes' names: passages of a scheme need not repeat them."""
-    labels = load_vocabulary().labels
-    return {t for s in schemes for t in analyze(labels.get(s, s))}
-
-
 def _passage_tokens(passages: Sequence[Passage]) -> set[str]:
     tokens: set[str] = set()
     for p in passages:
@@ -105,7 +52,7 @@ def _passage_tokens(passages: Sequence[Passage]) -> set[str]:
 
 
 def assess_domain(
-    message: str,
+    message: Question,
     passages: Sequence[Passage],
     conversation_in_domain: bool = False,
     min_coverage: float = 0.6,
@@ -114,13 +61,13 @@ def assess_domain(
     """Is the user's message about the assistant's domain? (judged on the message itself, so a
     change of topic in a conversation is noticed; a message that only states the user's situation
     — "et si je suis pas qualifié ?" — continues a conversation in the domain)."""
-    if has_off_topic_word(message):
+    if message.has_off_topic_word:
         return DomainDecision(False, False, "off-topic")
-    if has_domain_word(message):
+    if message.has_domain_word:
         return DomainDecision(True, False, "domain-word")
     if conversation_in_domain and states_situation:
         return DomainDecision(True, False, "follow-up")
-    terms = content_terms(message)
+    terms = message.content_terms
     if not terms:
         if conversation_in_domain:
             return DomainDecision(True, False, "follow-up")
@@ -132,29 +79,20 @@ def assess_domain(
     return DomainDecision(False, False, "off-domain", coverage)
 
 
-def asks_figure(question: str) -> bool:
-    """"Combien", "quel montant": the user wants a figure (not only "what do I get")."""
-    from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
-
-    folded = normalize(question)
-    how_much = calculator_vocabulary().intents.get("how_much", [])
-    return any(p.search(folded) for p in how_much) or bool(re.search(r"\bmontants?\b|\btarifs?\b|\bbaremes?\b", folded))
-
-
 def _calculation_words(calculation: Calculation) -> set[str]:
     texts = [calculation.label, calculation.statement, calculation.formula, *calculation.notes]
     return set(analyze(" ".join(t for t in texts if t)))
 
 
 def relevant_calculations(
-    question: str, schemes: Sequence[str], calculations: Sequence[Calculation], passages: Sequence[Passage]
+    question: Question, schemes: Sequence[str], calculations: Sequence[Calculation], passages: Sequence[Passage]
 ) -> list[Calculation]:
     """The calculations about what the question asks. A computed result for the user's situation
     stays. A calculation without result (general figures and a question, or "not in the sources")
     is left out when it answers something else: a money table for a "combien d'heures" question,
     or a subject the sources discuss that its texts never mention ("le bonus de démarrage" or "le
     pécule de vacances" is not the monthly indemnity)."""
-    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
+    key = set(question.content_terms) - label_tokens(question.schemes or schemes)
     subject = bool(key & _passage_tokens(passages))
     kept = []
     for c in calculations:
@@ -162,7 +100,7 @@ def relevant_calculations(
             kept.append(c)
             continue
         money = c.unit.upper().startswith("EUR")
-        if money and asks_count(question):
+        if money and question.asks_count:
             continue
         if subject and not key & _calculation_words(c):
             continue
@@ -180,7 +118,7 @@ def scheme_passages(passages: Sequence[Passage], schemes: Sequence[str]) -> list
 
 
 def assess_support(
-    question: str,
+    question: Question,
     schemes: Sequence[str],
     passages: Sequence[Passage],
     calculations: Sequence[Calculation],
@@ -191,13 +129,13 @@ def assess_support(
         return Support(True, "calculation")
     if any(c.missing for c in calculations):
         return Support(True, "missing-slot")
-    if calculations and (asks_figure(question) or asks_amount(question)) and not asks_count(question):
+    if calculations and (question.asks_figure or question.asks_amount) and not question.asks_count:
         # The calculator knows this figure is not in the sources.
         return Support(False, "calculator-has-no-figure")
-    if not asks_amount(question) or asks_count(question):
+    if not question.asks_amount or question.asks_count:
         return Support(True, "not-an-amount")
     pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
-    key = set(content_terms(question)) - label_tokens(detect_schemes(question) or schemes)
+    key = set(question.content_terms) - label_tokens(question.schemes or schemes)
     coverage = max((len(key & set(s.tokens)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
     if not pool:
         return Support(False, "no-figure-in-passages", 0.0)

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistant.passages import MERGE_SEPARATOR, PATH_SEPARATOR, passage_text
 from assistant.text import fold
 from ingest.normalize import (
     NUMBERED_QUESTION,
@@ -26,9 +27,6 @@ from ingest.normalize import (
     looks_like_title,
 )
 
-SEPARATOR = " — "
-PATH_SEPARATOR = " > "
-MERGE_SEPARATOR = " · "  # short sibling sections merged into one passage
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=\S)")
 
 
@@ -279,6 +277,6 @@ def chunk_document(
             start=part.start,
             end=part.end,
             body=body,
-            text=f"{title}{SEPARATOR}{section}\n{body}",
+            text=passage_text(title, section, body),
         ))
     return chunks

@@ -465,7 +465,7 @@ def test_the_sources_sentence_completes_a_terse_model_answer() -> None:
 
 
 def test_a_source_sentence_restating_the_answer_is_not_added() -> None:
-    from assistant.chain import _restates
+    from assistant.answer_text import restates as _restates
 
     shown = "Le stage d'insertion professionnelle dure 310 jours (environ 12 mois), dès l'inscription [1]."
     same = "C'est une période obligatoire de recherche d'emploi d'une durée de 310 jours (environ 12 mois), dès l'inscription [1]."
@@ -485,7 +485,7 @@ def test_a_source_sentence_restating_the_answer_is_not_added() -> None:
     ],
 )
 def test_model_formatting_becomes_plain_text(raw: str, plain: str) -> None:
-    from assistant.chain import _plain
+    from assistant.answer_text import plain as _plain
 
     assert _plain(raw) == plain
 
@@ -497,7 +497,7 @@ def test_a_sentence_the_model_repeats_is_said_once() -> None:
 
 
 def test_a_source_sentence_with_new_detail_is_added_even_if_mostly_said() -> None:
-    from assistant.chain import _adds
+    from assistant.answer_text import adds as _adds
 
     shown = "Le stage d'attente est un stage effectué par les jeunes à la fin de leurs études [1]."
     richer = "Le stage d'insertion professionnelle, appelé stage d'attente auparavant, est un stage effectué par les jeunes à la fin de leurs études [1]."
@@ -519,7 +519,7 @@ def test_a_figure_asked_but_not_given_names_who_knows_it() -> None:
 
 
 def test_a_copied_source_header_is_dropped() -> None:
-    from assistant.chain import _plain
+    from assistant.answer_text import plain as _plain
 
     header = PASSAGES[2]  # "Le stage d'insertion professionnelle — Qu'est-ce que le stage d'insertion professionnelle ?"
     raw = f"{header.title} — {header.section} [1] C'est une période de recherche d'emploi [1]. "

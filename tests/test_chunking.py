@@ -165,3 +165,14 @@ def test_tiny_sections_are_merged_with_a_neighbour() -> None:
 def test_a_document_of_headings_only_gives_no_chunk() -> None:
     doc = _plain("# Seul titre\n", kind="markdown")
     assert chunk_document(doc, "d", "Seul titre") == []
+
+
+def test_the_header_the_index_writes_is_the_one_passages_read_back() -> None:
+    from assistant import passages
+    from assistant.schemas import Passage
+
+    for section in ("Conditions", "CIP > Conditions · Durée", ""):
+        text = passages.passage_text("La convention d'immersion", section, "Quelle durée ? 1 à 6 mois.")
+        p = Passage(doc_id="d", chunk_id="c", title="La convention d'immersion", section=section, text=text)
+        assert passages.body(p) == "Quelle durée ? 1 à 6 mois."
+    assert passages.section_label("CIP > Conditions · Durée") == "Durée"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant import extractive
+from assistant import extractive, passages
 from assistant.calculator import route
 from assistant.calculator.money import find_amounts
+from assistant.question import analysed as Q
 from assistant.schemas import Passage
 
 SIP_TEXT = (
@@ -46,11 +47,11 @@ IFAPME = passage("ifapme:1", "ifapme-convention-stage", IFAPME_TEXT, ["ifapme"])
 
 
 def test_passage_body_drops_the_title_line() -> None:
-    assert extractive.passage_body(SIP).startswith("Le stage d'insertion professionnelle, appelé")
+    assert passages.body(SIP).startswith("Le stage d'insertion professionnelle, appelé")
 
 
 def test_split_sentences_leaves_out_headings_and_questions_and_keeps_list_items() -> None:
-    found = extractive.split_sentences(extractive.passage_body(WHO))
+    found = extractive.split_sentences(passages.body(WHO))
     texts = [t for t, _ in found]
     assert texts[0].endswith("voici les conditions requises :")
     assert ("Avoir la nationalité belge ;", True) in found
@@ -63,13 +64,13 @@ def test_split_sentences_joins_wrapped_lines() -> None:
 
 
 def test_duration_question_gets_the_sentence_with_the_duration() -> None:
-    answer = extractive.compose("Combien de temps dure le stage d'insertion ?", [WHO, SIP])
+    answer = extractive.compose(Q("Combien de temps dure le stage d'insertion ?"), [WHO, SIP])
     assert "310 jours" in answer
     assert "[2]" in answer
 
 
 def test_list_question_gets_the_introduction_with_its_items() -> None:
-    answer = extractive.compose("Qui a droit au stage d'insertion professionnelle ?", [WHO, SIP])
+    answer = extractive.compose(Q("Qui a droit au stage d'insertion professionnelle ?"), [WHO, SIP])
     assert "nationalité belge" in answer and "24 ans" in answer
     assert answer.index("conditions requises") < answer.index("nationalité belge")
 
@@ -78,7 +79,7 @@ def test_calculation_comes_first_with_the_marker_of_its_source() -> None:
     question = "Combien gagne un stagiaire IFAPME non qualifié en 2e année ?"
     calculations = route(question)
     assert calculations and calculations[0].result == Decimal("908.29")
-    answer = extractive.compose(question, [SIP, IFAPME], calculations)
+    answer = extractive.compose(Q(question), [SIP, IFAPME], calculations)
     assert answer.startswith(calculations[0].statement.rstrip(". ")[:40])
     assert "[2]" in answer.split(".")[0] + answer  # the IFAPME passage is [2]
     # Only the calculator's figures: no other year's amount from the table.
@@ -88,7 +89,7 @@ def test_calculation_comes_first_with_the_marker_of_its_source() -> None:
 def test_missing_slot_gives_the_general_figures_and_asks() -> None:
     question = "Combien je touche en IFAPME ?"
     calculations = route(question)
-    answer = extractive.compose(question, [IFAPME], calculations)
+    answer = extractive.compose(Q(question), [IFAPME], calculations)
     asks = [c.ask for c in calculations if c.ask]
     assert asks and answer.rstrip().endswith(asks[0])
     assert answer.count("?") >= 1
@@ -96,20 +97,20 @@ def test_missing_slot_gives_the_general_figures_and_asks() -> None:
 
 def test_answer_stays_short() -> None:
     long_passage = passage("x:1", "cisp-cefa", "T — S\n" + " ".join(["Une phrase sur la cisp et la durée."] * 60), ["cisp"])
-    answer = extractive.compose("Quelle est la durée de la cisp ?", [long_passage])
+    answer = extractive.compose(Q("Quelle est la durée de la cisp ?"), [long_passage])
     assert len(answer.split()) <= 160
 
 
 def test_excerpt_keeps_the_relevant_sentences_within_the_budget() -> None:
-    text = extractive.excerpt("Combien de jours dure le stage d'insertion ?", SIP, 1, 200)
+    text = extractive.excerpt(Q("Combien de jours dure le stage d'insertion ?"), SIP, 1, 200)
     assert "310 jours" in text
     assert len(text) <= 400
 
 
 def test_amount_and_count_intents() -> None:
-    assert extractive.asks_amount("combien je touche en cip ?")
-    assert not extractive.asks_amount("combien de jours de congé en ifapme ?")
-    assert extractive.asks_count("combien de jours de congé en ifapme ?")
+    assert Q("combien je touche en cip ?").asks_amount
+    assert not Q("combien de jours de congé en ifapme ?").asks_amount
+    assert Q("combien de jours de congé en ifapme ?").asks_count
 
 
 FOREM_TEXT = (
@@ -130,42 +131,42 @@ FOREIGN = passage("sip:4", "stage-insertion-professionnelle", FOREIGN_TEXT, ["si
 
 def test_a_section_titled_with_the_question_is_read_on_after_its_best_sentence() -> None:
     # "carte d'identité" shares no word with the question: only its section title says it answers.
-    answer = extractive.compose("comment s'inscrire au forem ?", [SIP, FOREM])
+    answer = extractive.compose(Q("comment s'inscrire au forem ?"), [SIP, FOREM])
     assert "carte d'identité" in answer
     assert answer.index("commencez par créer") < answer.index("carte d'identité")
 
 
 def test_a_section_title_that_does_not_echo_the_question_is_not_read_on() -> None:
     pool = extractive.sentences([FOREM])
-    ranked = [(score, s) for score, s in extractive.rank("combien de temps dure le stage ?", pool) if score > 0]
-    assert extractive.read_on("combien de temps dure le stage ?", ranked, pool) == ranked
+    ranked = [(score, s) for score, s in extractive.rank(Q("combien de temps dure le stage ?"), pool) if score > 0]
+    assert extractive.read_on(Q("combien de temps dure le stage ?"), ranked, pool) == ranked
 
 
 def test_the_section_title_ranks_its_sentences_first() -> None:
     # "belge" is a neutral word for the scope, but it tells which section answers.
-    answer = extractive.compose("je suis pas belge, je peux faire le stage d'insertion ?", [WHO, FOREIGN])
+    answer = extractive.compose(Q("je suis pas belge, je peux faire le stage d'insertion ?"), [WHO, FOREIGN])
     assert answer.startswith("Pour les personnes ne disposant pas de la nationalité belge")
     assert "Résider en Belgique d'une façon effective ; Avoir droit" in answer  # the dangling "et" dropped
 
 
 def test_heading_coverage_needs_a_word_that_weighs() -> None:
     heading = frozenset(extractive.analyze("Comment s'inscrire au forem ?"))
-    assert extractive.heading_coverage(extractive.typed_focus("comment s'inscrire au forem ?"), heading) == 1.0
+    assert extractive.heading_coverage(Q("comment s'inscrire au forem ?").typed_focus, heading) == 1.0
     # "comment" alone is a neutral word: no match.
-    assert extractive.heading_coverage(extractive.typed_focus("comment ça marche ?"), heading) == 0.0
+    assert extractive.heading_coverage(Q("comment ça marche ?").typed_focus, heading) == 0.0
 
 
 def test_a_question_about_an_age_or_a_nationality_is_not_a_definition_question() -> None:
-    assert extractive.is_definition_question("c koi la cisp ?")
-    assert not extractive.is_definition_question("c pour quel age la cisp ?")
-    assert not extractive.is_definition_question("je suis pas belge, je peux faire le stage d'insertion ?")
+    assert Q("c koi la cisp ?").is_definition
+    assert not Q("c pour quel age la cisp ?").is_definition
+    assert not Q("je suis pas belge, je peux faire le stage d'insertion ?").is_definition
 
 
 def test_a_how_to_question_naming_money_does_not_ask_an_amount() -> None:
-    assert extractive.asks_amount("je touche combien en ifapme ?")
-    assert not extractive.asks_amount("je touche le chomage et je veux faire une formation en alternance, je fais comment ?")
-    assert not extractive.asks_amount("on me donne une fiche de paie en ifapme ?")
-    assert extractive.asks_amount("je touche le chomage, combien je garde si je fais comment ils disent ?")
+    assert Q("je touche combien en ifapme ?").asks_amount
+    assert not Q("je touche le chomage et je veux faire une formation en alternance, je fais comment ?").asks_amount
+    assert not Q("on me donne une fiche de paie en ifapme ?").asks_amount
+    assert Q("je touche le chomage, combien je garde si je fais comment ils disent ?").asks_amount
 
 
 def test_a_list_under_a_section_title_is_introduced_by_it() -> None:
@@ -178,7 +179,7 @@ def test_a_list_under_a_section_title_is_introduced_by_it() -> None:
     )
     first = extractive.sentences([calendar])[0]
     assert first.text == "2ème année du master (environ 106 jours)" and first.intro
-    answer = extractive.compose("combien de jours de stage en deuxième année du master ?", [calendar])
+    answer = extractive.compose(Q("combien de jours de stage en deuxième année du master ?"), [calendar])
     assert answer.startswith("2ème année du master (environ 106 jours) : du 16/09/2019 au 21/09/2019")
 
 
@@ -200,7 +201,7 @@ def test_after_a_calculation_a_list_may_repeat_its_figure_but_not_bring_others()
         ["ifapme"],
     )
     plafond = SimpleNamespace(statement="Plafond des allocations familiales : 759,28 € brut par mois.", source_ids=["ifapme-convention-stage"], result=None, ask=None, missing=None)
-    answer = extractive.compose("né en 2000, jusqu'à quel âge les allocations familiales ?", [family], [plafond])
+    answer = extractive.compose(Q("né en 2000, jusqu'à quel âge les allocations familiales ?"), [family], [plafond])
     assert "25 ans" in answer  # the list's items only repeat the stated 759,28 €
     other = SimpleNamespace(statement="Plafond des allocations familiales : 700,00 € brut par mois.", source_ids=["ifapme-convention-stage"], result=None, ask=None, missing=None)
-    assert "25 ans" not in extractive.compose("né en 2000, jusqu'à quel âge les allocations familiales ?", [family], [other])
+    assert "25 ans" not in extractive.compose(Q("né en 2000, jusqu'à quel âge les allocations familiales ?"), [family], [other])

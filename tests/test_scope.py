@@ -6,6 +6,7 @@ import pytest
 
 from assistant import scope
 from assistant.calculator import route
+from assistant.question import analysed as Q
 from assistant.schemas import Passage
 
 CIP = Passage(
@@ -64,7 +65,7 @@ PASSAGES = [CIP, SIP, IFAPME]
     ],
 )
 def test_off_domain_questions(question: str) -> None:
-    decision = scope.assess_domain(question, PASSAGES)
+    decision = scope.assess_domain(Q(question), PASSAGES)
     assert not decision.in_domain and not decision.vague
 
 
@@ -79,53 +80,53 @@ def test_off_domain_questions(question: str) -> None:
     ],
 )
 def test_domain_words_put_a_question_in_scope(question: str) -> None:
-    assert scope.assess_domain(question, PASSAGES).in_domain
+    assert scope.assess_domain(Q(question), PASSAGES).in_domain
 
 
 def test_words_of_the_sources_put_a_question_in_scope() -> None:
-    decision = scope.assess_domain("le revenu d'intégration change ?", PASSAGES)
+    decision = scope.assess_domain(Q("le revenu d'intégration change ?"), PASSAGES)
     assert decision.in_domain and decision.reason in ("retrieval", "domain-word")
-    decision = scope.assess_domain("le bénéfice est perdu si ça dépasse ?", PASSAGES)
+    decision = scope.assess_domain(Q("le bénéfice est perdu si ça dépasse ?"), PASSAGES)
     assert decision.in_domain and decision.reason == "retrieval"
 
 
 def test_bare_follow_up_is_in_scope_only_within_a_conversation() -> None:
-    assert scope.assess_domain("et a 21 ans ?", PASSAGES, conversation_in_domain=True).in_domain
-    alone = scope.assess_domain("bonjour", PASSAGES)
+    assert scope.assess_domain(Q("et a 21 ans ?"), PASSAGES, conversation_in_domain=True).in_domain
+    alone = scope.assess_domain(Q("bonjour"), PASSAGES)
     assert alone.vague and not alone.in_domain
 
 
 def test_change_of_topic_in_a_conversation_is_noticed() -> None:
-    decision = scope.assess_domain("et sinon une bonne pizzeria a namur ?", PASSAGES, conversation_in_domain=True)
+    decision = scope.assess_domain(Q("et sinon une bonne pizzeria a namur ?"), PASSAGES, conversation_in_domain=True)
     assert not decision.in_domain
 
 
 def test_amount_the_calculator_computes_is_answerable() -> None:
     question = "j'ai 18 ans combien je touche en cip ?"
-    support = scope.assess_support(question, ["cip"], PASSAGES, route(question))
+    support = scope.assess_support(Q(question), ["cip"], PASSAGES, route(question))
     assert support.answerable and support.reason == "calculation"
 
 
 def test_amount_the_calculator_says_is_not_in_the_sources() -> None:
     question = "j'ai 19 ans combien je touche en cip ?"
-    support = scope.assess_support(question, ["cip"], PASSAGES, route(question))
+    support = scope.assess_support(Q(question), ["cip"], PASSAGES, route(question))
     assert not support.answerable
 
 
 def test_amount_with_no_calculation_and_no_matching_figure_is_not_answerable() -> None:
     question = "quel est le montant des allocations d'insertion ?"
-    support = scope.assess_support(question, ["sip"], PASSAGES, [])
+    support = scope.assess_support(Q(question), ["sip"], PASSAGES, [])
     assert not support.answerable  # 715,46 € is about a salary ceiling, not the allocations
 
 
 def test_amount_with_a_matching_passage_figure_is_answerable() -> None:
     question = "quel est le montant maximum pour garder les allocations familiales ?"
-    support = scope.assess_support(question, ["ifapme"], PASSAGES, [])
+    support = scope.assess_support(Q(question), ["ifapme"], PASSAGES, [])
     assert support.answerable and support.reason == "figure-in-passage"
 
 
 def test_questions_that_ask_no_amount_are_left_to_the_answer() -> None:
-    assert scope.assess_support("qui signe la convention ?", [], PASSAGES, []).answerable
+    assert scope.assess_support(Q("qui signe la convention ?"), [], PASSAGES, []).answerable
 
 
 def test_bodies_name_the_competent_body_and_those_of_the_passages() -> None:

@@ -1,0 +1,226 @@
+"""What a question asks, analysed once.
+
+A `Question` wraps one text (the user's message, or the standalone question a follow-up becomes)
+and computes each reading of it the first time it is needed: folded and normalized text, the BM25
+query terms, schemes and region, the calculator's intents, whether it asks for an amount, a count
+or a figure, the kind of number wanted (an age, hours, a delay), the words that carry its topic and
+those the user typed to say what they ask. Retrieval's scope check, the extractive composer, the
+prompts and the chain all read the same `Question` instead of re-deriving these from the raw string;
+`analysed(text)` returns the same object for the same text, so a reading is computed once per text.
+
+The readings come from data (vocabulary.yaml, calculator/vocabulary.yaml), never from word lists in
+code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from assistant.calculator.intents import COUNT_INTENTS, detect_intents
+from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
+from assistant.lexical import analyze
+from assistant.query import Query, normalize, understand
+from assistant.schemes import detect_region, detect_schemes, load_vocabulary
+from assistant.text import fold
+
+# The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").
+_ELIDED_COUNT = re.compile(r"\bcombien\s+d'(?:heures?|annees?)\b")
+_FIGURE_WORDS = re.compile(r"\bmontants?\b|\btarifs?\b|\bbaremes?\b")
+_MONEY = re.compile(r"€|\beuros?\b")
+SCHEME_WEIGHT = 0.2  # a scheme's name says little about which of its sentences answers
+NEUTRAL_WEIGHT = 0.2  # nor does "combien", "faire", "peux"
+
+
+def _domain() -> dict:
+    return load_vocabulary().raw.get("domain", {}) or {}
+
+
+def matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
+    return any(p.search(folded) for p in patterns)
+
+
+@lru_cache
+def _core_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _domain().get("core", []))
+
+
+@lru_cache
+def _off_topic_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in _domain().get("off_topic", []))
+
+
+@lru_cache
+def _region_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(p for patterns in load_vocabulary().regions.values() for p in patterns)
+
+
+@lru_cache
+def _number_cues() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    cues = _domain().get("number_cues", []) or []
+    return tuple((re.compile(c["asks"]), re.compile(c["unit"])) for c in cues)
+
+
+@lru_cache
+def neutral_tokens() -> frozenset[str]:
+    """Words that say nothing about the topic ("combien", "faire", "jeune")."""
+    return frozenset(t for word in _domain().get("neutral", []) for t in analyze(str(word)))
+
+
+@lru_cache
+def salient_tokens() -> frozenset[str]:
+    """Neutral words that still tell which sentence answers ("pas belge", "après le stage")."""
+    return frozenset(t for word in _domain().get("salient", []) for t in analyze(str(word)))
+
+
+def label_tokens(schemes: Sequence[str]) -> set[str]:
+    """The words of the schemes' names: passages of a scheme need not repeat them."""
+    labels = load_vocabulary().labels
+    return {t for s in schemes for t in analyze(labels.get(s, s))}
+
+
+def weighty(focus: dict[str, float]) -> set[str]:
+    """The terms neither neutral nor a vocabulary expansion (full weight, down-weighted ones < 0.5)."""
+    return {t for t, w in focus.items() if w >= 0.5}
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """One text and every reading of it the chain needs, each computed on first use."""
+
+    text: str
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def normalized(self) -> str:
+        """Folded, SMS forms rewritten ("cb" is "combien")."""
+        return normalize(self.text)
+
+    @cached_property
+    def query(self) -> Query:
+        return understand(self.text)
+
+    @cached_property
+    def schemes(self) -> tuple[str, ...]:
+        return tuple(detect_schemes(self.text))
+
+    @cached_property
+    def region(self) -> str | None:
+        return detect_region(self.text)
+
+    @cached_property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(detect_intents(self.text))
+
+    # --- what is asked ---------------------------------------------------------------------
+
+    @cached_property
+    def asks_amount(self) -> bool:
+        """A sum of money: the calculator's intent vocabulary, with a word of money in it
+        ("combien" alone may count hours or what something "compte" for)."""
+        intents = set(self.intents)
+        if intents & {"total", "yearly"}:
+            return True
+        if "amount" not in intents:
+            return False
+        vocabulary = calculator_vocabulary().intents
+        if matches(vocabulary.get("how_to", []), self.folded) and not matches(vocabulary.get("how_much", []), self.folded):
+            return False  # "je touche le chômage, je fais comment ?" asks what to do
+        return matches(vocabulary.get("amount", []), self.folded) or bool(_MONEY.search(self.folded))
+
+    @cached_property
+    def asks_count(self) -> bool:
+        """A duration or a number of days, months, hours (not money)."""
+        count_words = calculator_vocabulary().intents.get("count_words", [])
+        return (
+            bool(set(COUNT_INTENTS) & set(self.intents))
+            or matches(count_words, self.folded)
+            or bool(_ELIDED_COUNT.search(self.folded))
+        )
+
+    @cached_property
+    def asks_figure(self) -> bool:
+        """"Combien", "quel montant": the user wants a figure (not only "what do I get")."""
+        how_much = calculator_vocabulary().intents.get("how_much", [])
+        return matches(how_much, self.normalized) or bool(_FIGURE_WORDS.search(self.normalized))
+
+    @cached_property
+    def wanted_units(self) -> tuple[re.Pattern[str], ...]:
+        """The kind of number asked for (an age, hours, a delay...), from vocabulary.yaml."""
+        return tuple(unit for asks, unit in _number_cues() if asks.search(self.folded))
+
+    @cached_property
+    def is_definition(self) -> bool:
+        """Names a scheme and nothing else to know about it ("c koi la cip")."""
+        if not self.scheme_tokens or self.wanted_units:
+            return False
+        # ("pas belge", "quel âge": words that are neutral for the scope but say what is asked)
+        return not self.asked_terms and not set(self.content_terms) - self.scheme_tokens
+
+    # --- its words -------------------------------------------------------------------------
+
+    @cached_property
+    def has_domain_word(self) -> bool:
+        return bool(self.schemes) or matches(_core_patterns(), self.folded)
+
+    @cached_property
+    def has_off_topic_word(self) -> bool:
+        return matches(_off_topic_patterns(), self.folded)
+
+    @cached_property
+    def content_terms(self) -> tuple[str, ...]:
+        """The words that carry the topic: no stop words, neutral words, numbers, ordinals or
+        regions (SMS forms rewritten first)."""
+        folded = self.normalized
+        for pattern in _region_patterns():
+            folded = pattern.sub(" ", folded)
+        neutral = neutral_tokens()
+        return tuple(t for t in analyze(folded) if t not in neutral and not t[:1].isdigit())
+
+    @cached_property
+    def scheme_tokens(self) -> frozenset[str]:
+        """Tokens that only name the scheme: every passage of that scheme is about it anyway."""
+        vocabulary = load_vocabulary()
+        tokens: set[str] = set()
+        for scheme, patterns in vocabulary.schemes.items():
+            hits = [m.group(0) for p in patterns if (m := p.search(self.folded))]
+            if hits:
+                # With their vocabulary equivalents ("stage d'attente", "sip"…).
+                tokens.update(understand(" ".join(hits) + " " + vocabulary.labels.get(scheme, "")).terms)
+        return frozenset(tokens)
+
+    @cached_property
+    def focus(self) -> dict[str, float]:
+        """The weighted terms (typed 1, vocabulary expansions less), scheme names and neutral
+        words ("faire", "peux", "combien") down-weighted."""
+        terms = dict(self.query.terms)
+        for token in self.scheme_tokens:
+            if token in terms:
+                terms[token] *= SCHEME_WEIGHT
+        for token in neutral_tokens() - salient_tokens():
+            if token in terms:
+                terms[token] *= NEUTRAL_WEIGHT
+        return terms
+
+    @cached_property
+    def typed_focus(self) -> dict[str, float]:
+        """The focus terms the user typed (no vocabulary expansion), scheme names left out: what a
+        section title must echo to be the question the section answers."""
+        typed = {t for t, w in self.query.terms.items() if w >= 1.0}
+        return {t: w for t, w in self.focus.items() if t in typed and t not in self.scheme_tokens}
+
+    @cached_property
+    def asked_terms(self) -> frozenset[str]:
+        """What the user typed that says what they ask ("âge" in "c'est jusqu'à quel âge ?")."""
+        return frozenset(weighty(self.typed_focus))
+
+
+@lru_cache(maxsize=2048)
+def analysed(text: str) -> Question:
+    """The one Question of a text: its readings are computed once, whoever asks."""
+    return Question(text)

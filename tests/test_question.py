@@ -1,0 +1,53 @@
+"""A question is analysed once: every reading the chain needs, from data, computed on first use."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import question as question_module
+from assistant.question import Question, analysed
+
+
+def test_the_same_text_gives_the_same_question() -> None:
+    assert analysed("g 18 ans combien en cip") is analysed("g 18 ans combien en cip")
+    assert analysed("g 18 ans combien en cip") is not analysed("et en ifapme ?")
+
+
+def test_a_reading_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = question_module.understand
+
+    def counting(text: str, *args: object, **kwargs: object):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(question_module, "understand", counting)
+    q = Question("combien je touche en 2e année ifapme ?")
+    for _ in range(3):
+        assert q.focus and q.typed_focus is q.typed_focus and q.asked_terms
+    assert calls.count(q.text) == 1  # (scheme_tokens analyses the scheme's own name, once)
+
+
+def test_what_is_asked() -> None:
+    amount = analysed("combien je touche en cip ?")
+    assert amount.asks_amount and amount.asks_figure and not amount.asks_count
+    count = analysed("combien de jours de congé en ifapme ?")
+    assert count.asks_count and not count.asks_amount
+    assert not analysed("je touche le chomage et je veux faire une formation en alternance, je fais comment ?").asks_amount
+    assert analysed("c'est jusqu'à quel âge le stage d'insertion ?").wanted_units
+    assert analysed("c koi la cisp ?").is_definition
+    assert not analysed("c pour quel age la cisp ?").is_definition
+
+
+def test_schemes_region_and_words() -> None:
+    q = analysed("jsuis a bxl, la cip c combien ?")
+    assert q.schemes == ("cip",) and q.region == "Bruxelles" and q.has_domain_word
+    assert not analysed("une recette de lasagnes").has_domain_word
+    assert analysed("acheter du bitcoin avec mon indemnité").has_off_topic_word
+    assert "lasagn" in "".join(analysed("une recette de lasagnes").content_terms)
+
+
+def test_readings_cannot_be_changed_by_a_caller() -> None:
+    q = analysed("la cip c combien à 18 ans ?")
+    assert isinstance(q.schemes, tuple) and isinstance(q.content_terms, tuple)
+    assert isinstance(q.scheme_tokens, frozenset) and isinstance(q.asked_terms, frozenset)
