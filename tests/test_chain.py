@@ -8,9 +8,10 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.calculator.money import find_amounts
-from assistant.chain import Assistant, StreamEvent, get_assistant, order_by_scheme
+from assistant.chain import Assistant, StreamEvent, get_assistant
 from assistant.config import Settings
 from assistant.lexical import analyze
+from assistant.prepare import order_by_scheme
 from assistant.schemas import ChatRequest, ChatResponse, Passage, Turn
 
 
