@@ -21,12 +21,13 @@ test: setup models system-deps index
 
 setup: $(STAMP)
 
-# CPU torch first (a wheel on this machine's disk), then the project and its pinned dependencies.
-# llama-cpp-python compiles once per machine (pip's wheel cache keeps the build).
-$(STAMP): pyproject.toml
+# CPU torch first (a wheel on this machine's disk), then llama-cpp-python (compiled once per machine
+# and CPU, see scripts/llama-wheel.sh), then the project and its pinned dependencies.
+$(STAMP): pyproject.toml scripts/llama-wheel.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
+	bash scripts/llama-wheel.sh $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[llm,dev]'
 	touch $(STAMP)
 
