@@ -315,46 +315,18 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
 
     try:
         if args.retrieval:
-            cases = [c for s in suites for c in s.cases]
-            modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-            if search is None:
-                # Users' questions rarely repeat: time every mode without the query-embedding cache.
-                os.environ.setdefault("ASSISTANT_QUERY_CACHE_SIZE", "0")
-                get_settings.cache_clear()
-            per_mode = evaluate_retrieval(search or default_search(), cases, modes, args.k)
-            report.update(backend="retrieval", target="in-process", settings=settings_snapshot(), retrieval=per_mode,
-                          cases=[], overall={}, per_suite={})
-            print_retrieval_summary(per_mode, console)
-            gates = gating.check_retrieval_gates(thresholds, per_mode)
+            gates = run_retrieval(args, suites, search, report, console, thresholds)
         else:
-            if args.url:
-                ask, backend = http_asker(args.url, args.timeout), args.backend
-                report.update(target=args.url, server=server_health(args.url))
-            elif asker is not None:
-                ask, backend = asker, args.backend or get_settings().llm_backend
-                report["target"] = "in-process"
-            else:
-                ask, backend = in_process_asker(args.backend)
-                report["target"] = "in-process"
-            results = run_cases(suites, ask, console)
-            if backend is None:  # a server: the backend its answers name
-                names = Counter(r[2]["backend"] for r in results if r[2]["backend"])
-                backend = names.most_common(1)[0][0] if names else "inconnu"
-            report.update(backend=backend, settings=settings_snapshot())
-            report["cases"] = [r[2] for r in results]
-            # Blind suites (thresholds.yaml `blind`) are kept out of `overall`, which measures the
-            # suites tuned on: each total is reported apart, the blind one never hidden in the other.
-            blind = set(thresholds.get("blind") or [])
-            report["overall"] = metrics_for([r for r in results if r[0].suite not in blind])
-            blind_results = [r for r in results if r[0].suite in blind]
-            report["blind"] = metrics_for(blind_results) if blind_results else {}
-            report["per_suite"] = {s.name: metrics_for([r for r in results if r[0].suite == s.name]) for s in suites}
-            print_chat_summary(report, console)
-            gates = gating.check_gates(thresholds, backend, report["overall"], report["per_suite"])
+            gates = run_chat(args, suites, asker, report, console, thresholds)
     except gating.ThresholdError as exc:
         console.print(f"[red]erreur : {exc}[/red]", highlight=False)
         return 2
+    return finish(args, report, gates, baseline, console)
 
+
+def finish(args: argparse.Namespace, report: dict[str, Any], gates: list[gating.Gate],
+           baseline: dict[str, Any] | None, console: Console) -> int:
+    """Gates, baseline comparison, reports written, the verdict and the exit code."""
     report["gates"] = [vars(g) for g in gates]
     missed = [g for g in gates if not g.ok and not g.skipped]
     for g in gates:
@@ -391,3 +363,49 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
         why.append(f"{len(regressions)} régression(s)" + (" (autorisées)" if args.allow_regressions else ""))
     console.print(f"{verdict} {' ; '.join(why)}", highlight=False)
     return report["exit_code"]
+
+
+def run_retrieval(args: argparse.Namespace, suites: Sequence[Suite], search: Callable[..., Any] | None,
+                  report: dict[str, Any], console: Console, thresholds: dict[str, Any]) -> list[gating.Gate]:
+    """Dense, BM25 and hybrid side by side on the suites' questions."""
+    cases = [c for s in suites for c in s.cases]
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if search is None:
+        # Users' questions rarely repeat: time every mode without the query-embedding cache.
+        os.environ.setdefault("ASSISTANT_QUERY_CACHE_SIZE", "0")
+        get_settings.cache_clear()
+    per_mode = evaluate_retrieval(search or default_search(), cases, modes, args.k)
+    report.update(backend="retrieval", target="in-process", settings=settings_snapshot(), retrieval=per_mode,
+                  cases=[], overall={}, per_suite={})
+    print_retrieval_summary(per_mode, console)
+    return gating.check_retrieval_gates(thresholds, per_mode)
+
+
+def run_chat(args: argparse.Namespace, suites: Sequence[Suite], asker: Asker | None,
+             report: dict[str, Any], console: Console, thresholds: dict[str, Any]) -> list[gating.Gate]:
+    """Every case asked (in process, or to a server with --url) and judged; the metrics per suite,
+    of the suites tuned on (`overall`) and of the blind ones apart."""
+    if args.url:
+        ask, backend = http_asker(args.url, args.timeout), args.backend
+        report.update(target=args.url, server=server_health(args.url))
+    elif asker is not None:
+        ask, backend = asker, args.backend or get_settings().llm_backend
+        report["target"] = "in-process"
+    else:
+        ask, backend = in_process_asker(args.backend)
+        report["target"] = "in-process"
+    results = run_cases(suites, ask, console)
+    if backend is None:  # a server: the backend its answers name
+        names = Counter(r[2]["backend"] for r in results if r[2]["backend"])
+        backend = names.most_common(1)[0][0] if names else "inconnu"
+    report.update(backend=backend, settings=settings_snapshot())
+    report["cases"] = [r[2] for r in results]
+    # Blind suites (thresholds.yaml `blind`) are kept out of `overall`, which measures the
+    # suites tuned on: each total is reported apart, the blind one never hidden in the other.
+    blind = set(thresholds.get("blind") or [])
+    report["overall"] = metrics_for([r for r in results if r[0].suite not in blind])
+    blind_results = [r for r in results if r[0].suite in blind]
+    report["blind"] = metrics_for(blind_results) if blind_results else {}
+    report["per_suite"] = {s.name: metrics_for([r for r in results if r[0].suite == s.name]) for s in suites}
+    print_chat_summary(report, console)
+    return gating.check_gates(thresholds, backend, report["overall"], report["per_suite"])
