@@ -38,7 +38,7 @@ from assistant.store import IndexStore, ManifestRecord, StoreError, get_store
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoaderError, load_document
 from ingest.normalize import RULES_FILE, normalize
-from ingest.sources import SourceEntry, SourcesError, load_catalog
+from ingest.sources import Catalog, SourceEntry, SourcesError, load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +272,51 @@ def _progress(show: bool) -> Progress:
 
 # --- entry point -------------------------------------------------------------------------------
 
+def _plan(catalog: Catalog, records: dict[str, ManifestRecord], settings: Settings, report: IngestReport) -> list[_Planned]:
+    """The documents to (re)index: new or changed ones, read and chunked; unreadable ones reported."""
+    planned: list[_Planned] = []
+    for entry, path in catalog.documents:
+        try:
+            doc_hash = content_hash(path, entry, settings)
+        except OSError as exc:
+            report.failures.append(FileFailure(path.name, f"cannot read the file: {exc}", entry.id))
+            continue
+        previous = records.get(entry.id)
+        if previous is not None and previous.content_hash == doc_hash:
+            report.unchanged.append(entry.id)
+            continue
+        try:
+            chunks = _prepare(entry, path, doc_hash, settings)
+        except LoaderError as exc:
+            report.failures.append(FileFailure(path.name, exc.reason, entry.id))
+            continue
+        except Exception as exc:  # a bug on one document must not block the others
+            log.exception("unexpected error while preparing %s", path.name)
+            report.failures.append(FileFailure(path.name, f"{type(exc).__name__}: {exc}", entry.id))
+            continue
+        planned.append(_Planned(entry, path, doc_hash, chunks, previous))
+    return planned
+
+
+def _remove_gone(store: IndexStore, catalog: Catalog, records: dict[str, ManifestRecord], report: IngestReport) -> None:
+    """Documents no longer in the catalogue, then passages no live document lists (a crash's leftovers)."""
+    present = {entry.id for entry, _ in catalog.documents}
+    for doc_id, record in sorted(records.items()):
+        if doc_id not in present:
+            store.delete_record(doc_id)  # invisible from here on; then its passages go
+            store.delete(record.chunk_ids)
+            report.removed.append(doc_id)
+
+    final = store.records()
+    live = set(store.live_ids(final))
+    orphans = store.all_ids() - live
+    if orphans:
+        store.delete(sorted(orphans))
+        report.orphans_removed = len(orphans)
+    report.documents = len(final)
+    report.chunks = len(live)
+
+
 def run_ingest(
     corpus_dir: Path | str | None = None,
     rebuild: bool = False,
@@ -322,27 +367,7 @@ def run_ingest(
             report.rebuilt = True
         records = store.records()
 
-        planned: list[_Planned] = []
-        for entry, path in catalog.documents:
-            try:
-                doc_hash = content_hash(path, entry, settings)
-            except OSError as exc:
-                report.failures.append(FileFailure(path.name, f"cannot read the file: {exc}", entry.id))
-                continue
-            previous = records.get(entry.id)
-            if previous is not None and previous.content_hash == doc_hash:
-                report.unchanged.append(entry.id)
-                continue
-            try:
-                chunks = _prepare(entry, path, doc_hash, settings)
-            except LoaderError as exc:
-                report.failures.append(FileFailure(path.name, exc.reason, entry.id))
-                continue
-            except Exception as exc:  # a bug on one document must not block the others
-                log.exception("unexpected error while preparing %s", path.name)
-                report.failures.append(FileFailure(path.name, f"{type(exc).__name__}: {exc}", entry.id))
-                continue
-            planned.append(_Planned(entry, path, doc_hash, chunks, previous))
+        planned = _plan(catalog, records, settings, report)
 
         total = sum(len(p.chunks) for p in planned)
         with _progress(show and total > 0) as progress:
@@ -361,21 +386,7 @@ def run_ingest(
                 continue
             (report.updated if item.previous is not None else report.added).append(item.entry.id)
 
-        present = {entry.id for entry, _ in catalog.documents}
-        for doc_id, record in sorted(records.items()):
-            if doc_id not in present:
-                store.delete_record(doc_id)  # invisible from here on; then its passages go
-                store.delete(record.chunk_ids)
-                report.removed.append(doc_id)
-
-        final = store.records()
-        live = set(store.live_ids(final))
-        orphans = store.all_ids() - live
-        if orphans:
-            store.delete(sorted(orphans))
-            report.orphans_removed = len(orphans)
-        report.documents = len(final)
-        report.chunks = len(live)
+        _remove_gone(store, catalog, records, report)
 
         for name, hook in _hooks(settings):
             try:
