@@ -342,6 +342,15 @@ def test_no_figure_of_the_suites_or_the_corpus_is_altered(source: str) -> None:
     assert figures_in > 100  # the check above ran over real figures
 
 
+def test_no_suite_question_changes_so_no_suite_answer_can() -> None:
+    """What the chain sees through the API is the masked text: for every case it is the typed text."""
+    from evals.suites import default_suite_paths, load_suites
+
+    cases = [case for suite in load_suites(default_suite_paths()) for case in suite.cases]
+    typed = [case.question for case in cases] + [t.content for case in cases for t in case.history if t.role == "user"]
+    assert len(cases) > 300 and [text for text in typed if mask(text) != text] == []
+
+
 def test_the_corpus_service_numbers_are_kept() -> None:
     numbers = {m for t in _corpus_texts() for m in re.findall(r"0800[ /]\s*\d{2}\s*\d{3}", t)}
     assert numbers and all(mask(n) == n for n in numbers)
