@@ -22,6 +22,7 @@ from assistant.api import (
     create_app,
     format_result,
 )
+from assistant.api.core import WARM_STEPS
 from assistant.config import Settings
 from assistant.privacy import MASKS
 from assistant.schemas import CalculationOut
@@ -272,7 +273,8 @@ def test_not_ready_is_503_with_retry_after(tmp_path: Path) -> None:
     with TestClient(h.app) as c:
         health = c.get("/api/health").json()
         assert health["ready"] is False and health["status"] == "starting"
-        assert health["warming"] == ["model"]  # the fake's warm() is the model step, the last one
+        # What is left, in order; the fake's warm() (a second long) is the model step, the last one.
+        assert health["warming"][-1:] == ["model"] and tuple(health["warming"]) == WARM_STEPS[len(WARM_STEPS) - len(health["warming"]) :]
         body = assert_error(c.post("/api/chat", json={"message": "Bonjour"}), 503, "starting")
         assert "démarre" in body["message"]
         assert_error(c.post("/api/chat", json={"message": ""}), 422)  # bad input is still a 4xx
@@ -285,7 +287,7 @@ def test_warm_up_answers_once_with_a_chain_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, answers: int
 ) -> None:
     """Before ready, one whole answer goes through the chain Core built (not an injected one)."""
-    from assistant.api.core import WARM_QUESTION, WARM_STEPS, Core
+    from assistant.api.core import WARM_QUESTION, Core
 
     chain = FakeAssistant()
     monkeypatch.setattr("assistant.chain.get_assistant", lambda settings: chain)
