@@ -306,7 +306,8 @@
       self.reset();
       self.notice.textContent = "Conversation effacée de nos serveurs.";
     }).catch(function (error) {
-      self.choiceStatus.textContent = (error && error.message && error.message.indexOf("Failed to fetch") < 0 ? error.message : "Le serveur ne répond pas.") + " La conversation n'a pas été effacée.";
+      // The server's own message says it was not erased ("Conversation non effacée (base indisponible)…").
+      self.choiceStatus.textContent = error && error.message && error.message.indexOf("Failed to fetch") < 0 ? error.message : "Le serveur ne répond pas : la conversation n'a pas été effacée.";
     }).then(function () {
       self.eraseButton.disabled = false;
     });
