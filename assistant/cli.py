@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -117,6 +118,38 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+    )
+
+
+@app.command()
+def purge(
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, help="Keep this many days (default: ASSISTANT_RETENTION_DAYS).")
+    ] = None,
+) -> None:
+    """Delete the conversations, messages and feedback older than the retention period; print the counts."""
+    from assistant.config import get_settings
+    from assistant.retention import purge_expired, retention_cutoff
+    from assistant.storage import Storage, StorageError
+
+    settings = get_settings()
+    days = days or settings.retention_days
+    try:
+        storage = Storage(settings.db_url)
+    except Exception as exc:  # a bad URL or a missing driver
+        typer.secho(f"erreur : base inaccessible ({exc.__class__.__name__}: {exc})", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    try:
+        now = datetime.now(UTC)
+        purged = purge_expired(storage, days, now)
+    except StorageError as exc:
+        typer.secho(f"erreur : {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        storage.close()
+    typer.echo(
+        f"Supprimé ({storage.backend}, écrit avant le {retention_cutoff(days, now):%d/%m/%Y %H:%M} UTC, plus de {days} jours) : "
+        f"{purged.conversations} conversation(s), {purged.messages} message(s), {purged.feedback} avis."
     )
 
 

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
 
     # --- storage and API -------------------------------------------------------------------
     database_url: str | None = None  # default: sqlite:///data_dir/assistant.db
+    # Conversations, messages and feedback are deleted this many days after they were written
+    # (the server purges at start-up and every hour; `assistant purge` does it by hand).
+    retention_days: int = Field(default=90, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]

@@ -3,7 +3,10 @@
 Advisors read these to see what young people ask and where answers fail; the API reads them to
 turn a conversation id into history. Questions and comments are masked (assistant.privacy)
 before they get here; answers, citations and calculations come from the corpus and are stored as
-is. Storage is a side effect of answering: callers catch StorageError and keep serving.
+is. Nothing is kept forever: ``purge`` deletes what is older than the retention period
+(assistant.retention) and ``delete_conversation`` erases one conversation on request (GDPR:
+storage limitation, right to erasure). Storage is a side effect of answering: callers catch
+StorageError and keep serving.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,8 +33,10 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -89,6 +95,19 @@ class UnknownConversation(LookupError):
     """Feedback or history asked for a conversation id that was never stored."""
 
 
+@dataclass(frozen=True)
+class Purged:
+    """What one deletion removed, row counts by table."""
+
+    conversations: int = 0
+    messages: int = 0
+    feedback: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.conversations + self.messages + self.feedback
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -133,19 +152,20 @@ class Storage:
         return self.engine.dialect.name
 
     def create_tables(self) -> None:
-        try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
-            self.healthy = False
-            raise StorageError(f"cannot create tables: {exc.__class__.__name__}") from exc
-        self._ready = self.healthy = True
+        """Under a lock: the warm-up, the retention purge and a first request may all ask at once
+        (two concurrent CREATE TABLE would fail one of them)."""
+        with self._lock:
+            try:
+                metadata.create_all(self.engine)
+            except SQLAlchemyError as exc:
+                self.healthy = False
+                raise StorageError(f"cannot create tables: {exc.__class__.__name__}") from exc
+            self._ready = self.healthy = True
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
         if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self.create_tables()
+            self.create_tables()
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -229,6 +249,37 @@ class Storage:
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    # --- erasure and retention -------------------------------------------------------------
+    # Deleted child rows first, explicitly: SQLite does not enforce the foreign keys' cascades.
+    def delete_conversation(self, conversation_id: str) -> Purged | None:
+        """Erase one conversation with its messages and feedback; None when it was never stored."""
+        with self._begin() as conn:
+            fb = conn.execute(delete(feedback).where(feedback.c.conversation_id == conversation_id)).rowcount
+            msgs = conn.execute(delete(messages).where(messages.c.conversation_id == conversation_id)).rowcount
+            convs = conn.execute(delete(conversations).where(conversations.c.id == conversation_id)).rowcount
+        return Purged(convs, msgs, fb) if convs else None
+
+    def purge(self, before: datetime) -> Purged:
+        """Delete everything older than ``before``: messages and feedback created earlier, and the
+        conversations idle since then (with whatever is left of them)."""
+        idle = select(conversations.c.id).where(conversations.c.updated_at < before)
+        old_messages = select(messages.c.id).where(messages.c.created_at < before)
+        with self._begin() as conn:
+            fb = conn.execute(
+                delete(feedback).where(
+                    or_(
+                        feedback.c.created_at < before,
+                        feedback.c.conversation_id.in_(idle),
+                        feedback.c.message_id.in_(old_messages),
+                    )
+                )
+            ).rowcount
+            msgs = conn.execute(
+                delete(messages).where(or_(messages.c.created_at < before, messages.c.conversation_id.in_(idle)))
+            ).rowcount
+            convs = conn.execute(delete(conversations).where(conversations.c.updated_at < before)).rowcount
+        return Purged(convs, msgs, fb)
 
     # --- reads -----------------------------------------------------------------------------
     def conversation_exists(self, conversation_id: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -418,6 +419,38 @@ def bench_throughput(cases: Sequence[Case], levels: Sequence[int], requests: int
         finally:
             server.stop()
     return {"backend": backend, "levels": results}, memory
+
+
+def bench_warm_start(cases: Sequence[Case], backend: str = "llamacpp", timeout: float = 300.0,
+                     log: Log = _quiet) -> dict[str, Any]:
+    """The first answer once /api/health says ready, against the median of the answers after it.
+
+    A fresh server, then ``cases`` asked one at a time through POST /api/chat, each once (no
+    cache helps): a server that says ready before its model and prompt are warm shows a first
+    answer several times the next ones'.
+    """
+    if len(cases) < 2:
+        raise ValueError("at least two questions: the first and those it is compared with")
+    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+        log(f"warm start [{backend}]: starting a server")
+        server, url, ready_s = _serve(backend, Path(tmp))
+        try:
+            seconds = []
+            with httpx.Client(base_url=url, timeout=timeout) as client:
+                for case in cases:
+                    t0 = time.perf_counter()
+                    response = client.post("/api/chat", json=_body(case))
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{case.id}: HTTP {response.status_code} {response.text[:200]}")
+                    seconds.append(time.perf_counter() - t0)
+        finally:
+            server.stop()
+    first, median = seconds[0], statistics.median(seconds[1:])
+    log(f"warm start [{backend}]: ready in {ready_s:.1f} s; first answer {first * 1000:.0f} ms, "
+        f"median of the next {len(seconds) - 1} {median * 1000:.0f} ms, ratio {first / median:.2f}")
+    return {"backend": backend, "ready_s": round(ready_s, 1), "first_ms": round(first * 1000, 1),
+            "next": len(seconds) - 1, "next_median_ms": round(median * 1000, 1), "ratio": ratio(first, median),
+            "answers_ms": [round(s * 1000, 1) for s in seconds], "questions": [c.id for c in cases]}
 
 
 def bench_server_memory(backend: str, cases: Sequence[Case], timeout: float = 300.0,

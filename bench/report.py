@@ -37,7 +37,7 @@ class Target(BaseModel):
     @property
     def bound(self) -> str:
         value = self.max if self.max is not None else self.min
-        return f"{'≤' if self.max is not None else '≥'} {number(value)}{' ' + self.unit if self.unit else ''}"
+        return f"{'≤' if self.max is not None else '≥'} {value:g}{' ' + self.unit if self.unit else ''}"
 
     def met(self, value: float | None) -> bool | None:
         if value is None:
@@ -106,7 +106,7 @@ def targets_table(checked: Sequence[Mapping[str, Any]]) -> str:
     rows = []
     for t in checked:
         value = t["value"]
-        shown = "non mesuré" if value is None else f"{number(value, 1 if t['unit'] == 'points' else 0)}" + (
+        shown = "non mesuré" if value is None else f"{number(value, {'points': 1, '×': 2}.get(t['unit'], 0))}" + (
             f" {t['unit']}" if t["unit"] else "")
         rows.append([t["label"], t["bound"], shown, mark(t["ok"])])
     return table(["Mesure", "Cible", "Mesuré", ""], rows)
@@ -184,6 +184,14 @@ def _memory(section: Mapping[str, Any]) -> str:
     return table(["Serveur", "pic RSS (VmHWM) MiB", "RSS à la fin MiB", "démarrage → prêt s", "requêtes"], rows)
 
 
+def _warm_start(section: Mapping[str, Any]) -> str:
+    return (f"Serveur neuf (`assistant serve`, backend {section.get('backend')}), prêt en "
+            f"{number(section.get('ready_s'), 1)} s ; puis une question à la fois (POST /api/chat).\n\n"
+            + table(["Première réponse après « prêt » ms", f"médiane des {section.get('next')} suivantes ms", "rapport"],
+                    [[ms(section.get("first_ms")), ms(section.get("next_median_ms")),
+                      f"× {number(section.get('ratio'), 2)}"]]))
+
+
 def _reference(section: Mapping[str, Any]) -> str:
     ours, theirs, ratios = section.get("ours") or {}, section.get("tutorial") or {}, section.get("ratios") or {}
     rows = [
@@ -215,6 +223,7 @@ SECTIONS = (
     ("answers", "Réponses (en processus, `get_assistant().ask/stream`)", _answers),
     ("throughput", "Débit", _throughput),
     ("memory", "Mémoire du serveur", _memory),
+    ("warm_start", "Démarrage : la première réponse après « prêt »", _warm_start),
     ("reference", "Référence : un RAG de tutoriel sur les mêmes modèles", _reference),
 )
 

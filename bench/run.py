@@ -8,8 +8,9 @@ Phases: ingest (cold, unchanged, one changed document; child process, temp index
 (uncached and cached p50/p95 over the retrieval development suite), answers (extractive and the
 default model: end-to-end latency, time to first streamed token, tokens/s, pass rate),
 throughput (1/4/8 concurrent clients on a live extractive server, with its memory), memory (a
-live default-model server's peak resident memory), reference (a tutorial RAG on the same models
-and questions, judged the same way: bench/tutorial_rag.py).
+live default-model server's peak resident memory), warmstart (a fresh default-model server: the
+first answer once it says ready against the median of the next ten), reference (a tutorial RAG
+on the same models and questions, judged the same way: bench/tutorial_rag.py).
 Writes bench/results/<date>.json and .md and prints the Markdown. Exit code 1 when a phase
 failed (or, with --strict, a target was missed).
 """
@@ -30,10 +31,11 @@ from bench import phases as ph
 from bench.measure import machine
 from bench.report import check_targets, load_targets, write
 
-PHASES = ("ingest", "retrieval", "answers", "throughput", "memory", "reference")
-MODEL_PHASES = ("memory", "reference")  # nothing to measure without the default model
+PHASES = ("ingest", "retrieval", "answers", "throughput", "memory", "warmstart", "reference")
+MODEL_PHASES = ("memory", "warmstart", "reference")  # nothing to measure without the default model
 MODEL_BACKEND = "llamacpp"
 DEFAULT_MODEL_QUESTIONS = 40
+WARM_START_QUESTIONS = 11  # the first answer after ready, then the ten it is compared with
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 
 
@@ -129,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     memory[MODEL_BACKEND] = no_model if args.skip_model else run("memory", f"memory.{MODEL_BACKEND}", lambda: (
         ph.bench_server_memory(MODEL_BACKEND, model_cases[: args.memory_questions], args.timeout, log=log)))
     results["memory"] = memory
+    results["warm_start"] = no_model if args.skip_model else run("warmstart", "warm_start", lambda: (
+        ph.bench_warm_start(ph.sample(chat, WARM_START_QUESTIONS), MODEL_BACKEND, args.timeout, log=log)))
     answers[MODEL_BACKEND] = no_model if args.skip_model else run("answers", f"answers.{MODEL_BACKEND}", lambda: (
         ph.bench_answers(MODEL_BACKEND, model_cases, settings, with_ask=False, log=log)))
 

@@ -22,6 +22,7 @@ from assistant.api import (
     create_app,
     format_result,
 )
+from assistant.api.core import WARM_STEPS
 from assistant.config import Settings
 from assistant.privacy import MASKS
 from assistant.schemas import CalculationOut
@@ -272,11 +273,30 @@ def test_not_ready_is_503_with_retry_after(tmp_path: Path) -> None:
     with TestClient(h.app) as c:
         health = c.get("/api/health").json()
         assert health["ready"] is False and health["status"] == "starting"
+        # What is left, in order; the fake's warm() (a second long) is the model step, the last one.
+        assert health["warming"][-1:] == ["model"] and tuple(health["warming"]) == WARM_STEPS[len(WARM_STEPS) - len(health["warming"]) :]
         body = assert_error(c.post("/api/chat", json={"message": "Bonjour"}), 503, "starting")
         assert "démarre" in body["message"]
         assert_error(c.post("/api/chat", json={"message": ""}), 422)  # bad input is still a 4xx
         wait_ready(c)
         assert c.post("/api/chat", json={"message": "Bonjour"}).status_code == 200
+
+
+@pytest.mark.parametrize(("backend", "answers"), [("extractive", 1), ("llamacpp", 1), ("openai", 0), ("fake", 0)])
+def test_warm_up_answers_once_with_a_chain_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, answers: int
+) -> None:
+    """Before ready, one whole answer goes through the chain Core built (not an injected one)."""
+    from assistant.api.core import WARM_QUESTION, Core
+
+    chain = FakeAssistant()
+    monkeypatch.setattr("assistant.chain.get_assistant", lambda settings: chain)
+    settings = make_settings(tmp_path, llm_backend=backend)
+    core = Core(settings=settings, assistant=None, searcher=FakeSearch(), library=CorpusLibrary(settings, None), storage=None)
+    assert core.warming == list(WARM_STEPS)
+    core.warm()
+    assert core.ready and core.warming == [] and chain.warmed
+    assert [r.message for r in chain.requests] == [WARM_QUESTION] * answers
 
 
 def test_failed_start_is_reported(tmp_path: Path) -> None:
@@ -292,6 +312,7 @@ def test_failed_start_is_reported(tmp_path: Path) -> None:
                 break
             time.sleep(0.01)
         assert health["status"] == "error" and not health["ready"] and "model file missing" in health["error"]
+        assert health["warming"] == ["model"]
         assert_error(c.post("/api/chat", json={"message": "Bonjour"}), 503, "unavailable")
 
 
@@ -446,7 +467,7 @@ def test_search_failure_is_503(tmp_path: Path) -> None:
 
 def test_health(client: TestClient) -> None:
     body = client.get("/api/health").json()
-    assert body["status"] == "ok" and body["ready"] is True
+    assert body["status"] == "ok" and body["ready"] is True and body["warming"] == []
     assert body["documents"] == 5 and body["chunks"] == 3
     assert body["embedding_model"] == "embeddinggemma-300m"
     assert body["llm_backend"] == "fake"

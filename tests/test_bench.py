@@ -141,6 +141,15 @@ def test_markdown_marks_met_missed_and_unmeasured_targets() -> None:
     assert "load average: 1.00" in text  # the load the figures were measured under
 
 
+def test_markdown_shows_the_warm_start_figures_and_ratio() -> None:
+    results = {"warm_start": {"backend": "llamacpp", "ready_s": 31.2, "first_ms": 5300.0, "next": 10,
+                              "next_median_ms": 4800.0, "ratio": 1.1}}
+    results["targets"] = report.check_targets(results, report.load_targets())
+    text = report.render_markdown(results)
+    assert "| 5300 | 4800 | × 1.10 |" in text and "prêt en 31.2 s" in text
+    assert "| ≤ 1.5 × | 1.10 × | ✓ |" in text
+
+
 # --- the ingest child's confinement ----------------------------------------------------------------
 def test_ingest_child_env_points_only_at_the_work_folder(tmp_path: Path) -> None:
     env = ingest_bench.child_env(tmp_path, {"ASSISTANT_CHROMA_HOST": "db", "ASSISTANT_BM25_PATH": "/x", "KEEP": "1"})
@@ -257,6 +266,15 @@ def test_smoke_run_with_ingest_and_a_live_server(hashing_index: Path) -> None:
     levels = results["throughput"]["levels"]
     assert [lv["clients"] for lv in levels] == [1, 2] and all(lv["errors"] == 0 and lv["rps"] for lv in levels)
     assert results["memory"]["extractive"]["peak_rss_mb"] > 50
+
+
+@pytest.mark.slow
+def test_warm_start_phase_on_a_live_server(hashing_index: Path) -> None:
+    """The phase's mechanics on an extractive server (the real figure is the default model's)."""
+    cases = phases.sample(phases.suite_cases("chat"), 3)
+    result = phases.bench_warm_start(cases, backend="extractive", timeout=60)
+    assert result["next"] == 2 and len(result["answers_ms"]) == 3 and result["questions"] == [c.id for c in cases]
+    assert result["first_ms"] > 0 and result["ratio"] is not None and result["ready_s"] > 0
 
 
 def test_timed_in_thread_returns_the_result_and_raises_errors() -> None:

@@ -314,3 +314,60 @@ def test_embedded_on_a_partner_site(live: tuple[str, BrowserAssistant], partner_
     # The partner page's own styles and DOM are untouched: the widget lives in a shadow root.
     assert page.locator("h1").inner_text() == "Site d'un partenaire"
     assert os.path.exists(ARTIFACTS / "widget-partner-floating.png")
+
+
+def _stored(url: str) -> set[str]:
+    import httpx
+
+    response = httpx.get(f"{url}/api/advisor/conversations", params={"limit": 500}, headers={"Authorization": f"Bearer {TOKEN}"})
+    return {c["conversation_id"] for c in response.json()}
+
+
+def test_erase_from_the_widget_by_keyboard_and_from_the_advisor_view(
+    live: tuple[str, BrowserAssistant], partner_site: tuple[str, Path], page_factory: Any
+) -> None:
+    url, fake = live
+    partner_url, root = partner_site
+    (root / "erase.html").write_text(
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Partenaire</title></head><body>"
+        f"<script src='{url}/widget.js' data-api='{url}' defer></script></body></html>",
+        encoding="utf-8",
+    )
+    page = page_factory(1280, 800)
+    page.goto(partner_url + "/erase.html")  # another origin: the DELETE goes through CORS
+    page.get_by_role("button", name="Une question sur ton stage ?").click()
+    ask(page, "Combien en CIP à 18 ans ?")
+    erased = fake.requests[-1].conversation_id
+    assert erased in _stored(url)
+
+    new = page.get_by_role("button", name="Nouvelle conversation")
+    new.focus()
+    page.keyboard.press("Enter")
+    assert new.get_attribute("aria-expanded") == "true"
+    focused = "() => document.activeElement.shadowRoot.activeElement.textContent"
+    assert page.evaluate(focused) == "Effacer cette conversation"
+    shot(page, "widget-new-conversation.png")
+    page.keyboard.press("Escape")  # closes the choice, not the widget
+    assert new.get_attribute("aria-expanded") == "false" and page.get_by_role("dialog").is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # on "Effacer cette conversation"
+    page.get_by_text("Conversation effacée de nos serveurs.").wait_for()
+    assert erased not in _stored(url)
+    assert page.get_by_role("button", name="J'ai 18 ans, combien en CIP ?").is_visible()  # a fresh start
+
+    ask(page, "Et en IFAPME ?")
+    kept = fake.requests[-1].conversation_id
+    assert kept != erased and not fake.requests[-1].history
+    new.click()
+    page.get_by_role("button", name="Recommencer sans effacer").click()
+    assert kept in _stored(url)
+
+    advisor = page_factory(1280, 800)
+    advisor.on("dialog", lambda dialog: dialog.accept())
+    advisor.goto(url + "/advisor")
+    advisor.get_by_label("Jeton conseiller (ASSISTANT_ADVISOR_TOKEN)").fill(TOKEN)
+    advisor.get_by_role("button", name="Se connecter").click()
+    advisor.get_by_role("button", name=f"Effacer la conversation {kept}").click()
+    advisor.get_by_text(f"Conversation {kept} effacée.").wait_for()
+    assert advisor.locator("#conv-list article.conv").filter(has_text=kept).count() == 0
+    assert kept not in _stored(url)

@@ -87,7 +87,7 @@ def fresh(method: str, url: str, **kwargs: Any) -> httpx.Response:
 
 
 def chat_workers(log: str) -> set[str]:
-    return set(re.findall(r"\[(\d+)\] assistant\.api: chat conversation=", log))
+    return set(re.findall(r"\[(\d+)\] assistant\.api\.present: chat conversation=", log))
 
 
 def test_two_workers_share_chroma_postgres_and_the_model_server(stack: dict[str, Any]) -> None:

@@ -1,14 +1,27 @@
-"""Conversations, answers and feedback on SQLite and on a real, throwaway PostgreSQL cluster."""
+"""Conversations, answers and feedback, their erasure and retention, on SQLite and on a real,
+throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from assistant.retention import purge_expired
 from assistant.schemas import CalculationOut, ChatResponse, Citation
-from assistant.storage import Storage, StorageError, UnknownConversation, metadata
+from assistant.storage import (
+    Purged,
+    Storage,
+    StorageError,
+    UnknownConversation,
+    conversations,
+    feedback,
+    messages,
+    metadata,
+)
 from bench.servers import free_port, postgres_cluster, postgres_unavailable_reason
 
 
@@ -133,3 +146,52 @@ def test_unreachable_database_raises_storage_error() -> None:
     assert not store.ping()
     with pytest.raises(StorageError):
         store.history("conv", 10)
+
+
+# --- erasure and retention ---------------------------------------------------------------------
+def _at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
+    """What is written next is dated ``when``."""
+    monkeypatch.setattr("assistant.storage._now", lambda: when)
+
+
+def _counts(storage: Storage) -> tuple[int, int, int]:
+    with storage.engine.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (conversations, messages, feedback))  # type: ignore[return-value]
+
+
+def test_a_conversation_is_erased_with_its_messages_and_feedback(storage: Storage) -> None:
+    storage.save_exchange("erase-me", "q1", _response())
+    storage.save_exchange("erase-me", "q2", _response())
+    storage.add_feedback("erase-me", "down", "faux")
+    storage.save_exchange("keep-me", "q", _response())
+    storage.add_feedback("keep-me", "up")
+    erased = storage.delete_conversation("erase-me")
+    assert erased == Purged(conversations=1, messages=2, feedback=1)
+    assert not storage.conversation_exists("erase-me") and storage.history("erase-me", 10) == []
+    assert [c["conversation_id"] for c in storage.recent_conversations()] == ["keep-me"]
+    assert _counts(storage) == (1, 1, 1)
+    assert storage.delete_conversation("erase-me") is None  # already gone
+    assert storage.delete_conversation("never-seen") is None
+
+
+def test_purge_deletes_what_is_past_the_retention_period(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime.now(UTC)
+    _at(monkeypatch, now - timedelta(days=100))
+    storage.save_exchange("old", "q", _response())
+    storage.add_feedback("old", "down", "vieux")
+    storage.save_exchange("long", "première question", _response())  # a conversation still going on
+    storage.add_feedback("long", "up")
+    _at(monkeypatch, now - timedelta(days=1))
+    storage.save_exchange("long", "question d'hier", _response())
+    storage.save_exchange("new", "q", _response())
+    storage.add_feedback("new", "up")
+
+    purged = purge_expired(storage, days=90, now=now)
+    assert purged == Purged(conversations=1, messages=2, feedback=2)
+    left = {c["conversation_id"]: c for c in storage.recent_conversations()}
+    assert set(left) == {"new", "long"}
+    long = left["long"]
+    assert [m["question"] for m in long["messages"]] == ["question d'hier"] and long["feedback"] == []
+    assert purge_expired(storage, days=90, now=now) == Purged()  # nothing left to delete
+    assert purge_expired(storage, days=1, now=now + timedelta(days=1)).conversations == 2
+    assert _counts(storage) == (0, 0, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -31,10 +33,11 @@ from assistant.api.middleware import (
     install_log_filter,
     install_log_handler,
 )
-from assistant.api.routes import advisor, chat, documents, feedback, health, pages, search
+from assistant.api.routes import advisor, chat, conversations, documents, feedback, health, pages, search
 from assistant.api.routes.chat import Endpoint, EndpointDecorator
 from assistant.availability import IndexProbe
 from assistant.config import Settings, get_settings
+from assistant.retention import purge_periodically
 from assistant.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -42,11 +45,20 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the generation queue and load the models in the background, so the port opens at once."""
+    """Open the generation queue, load the models in the background (the port opens at once,
+    /api/health says what is still warming) and delete what is past its retention period, now
+    and every hour."""
     core: Core = app.state.core
     core.open_gate()
     threading.Thread(target=core.warm, name="assistant-warm", daemon=True).start()
+    purge = None
+    if core.storage is not None:
+        purge = asyncio.create_task(purge_periodically(core.storage, core.settings.retention_days))
     yield
+    if purge is not None:
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
     if core.storage is not None:
         core.storage.close()
 
@@ -112,7 +124,7 @@ def create_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization"],
         expose_headers=["Retry-After"],
         max_age=600,
@@ -126,7 +138,7 @@ def create_app(
     app.add_exception_handler(Exception, server_error)
 
     app.include_router(chat.build_router(chat_limit(settings, limiter)))
-    for module in (search, health, documents, feedback, advisor, pages):
+    for module in (search, health, documents, feedback, conversations, advisor, pages):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

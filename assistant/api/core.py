@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
 RETRY_AFTER_INDEX = 10  # seconds: a Chroma server restart
+# What Core.warm loads before the app says ready, in order; /api/health lists those still to come.
+WARM_STEPS = ("database", "index", "embedding", "model")
+WARM_QUESTION = "J'ai 18 ans, combien je touche en CIP ?"  # a widget starter: retrieval, calculator, model
+# Backends warmed by one whole answer: the embedded model and the model-free one. Not `openai` (the
+# model lives in its own server, and a hung one would hold the start-up for llm_timeout) nor `fake`
+# (a warm-up would consume a scripted response).
+WARM_ANSWER_BACKENDS = {"llamacpp", "extractive"}
 MODEL_FREE_BACKENDS = {"extractive"}  # answers composed without a model: no generation queue
 BEARER = HTTPBearer(auto_error=False, description="Le jeton conseiller (ASSISTANT_ADVISOR_TOKEN).")
 
@@ -167,31 +174,80 @@ class Core:
     ready: bool = False
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    warming: list[str] = field(default_factory=lambda: list(WARM_STEPS))
 
     def warm(self) -> None:
-        """Load the models and the index once, off the event loop: /api/health says when."""
+        """Load everything the first answer needs, off the event loop, before ``ready`` flips: the
+        first user of the day must not wait longer than the next one. /api/health lists the steps
+        still warming."""
+        steps = {"database": self._warm_database, "index": self._warm_index,
+                 "embedding": self._warm_embedding, "model": self._warm_model}
         try:
-            if self.storage is not None:
-                try:
-                    self.storage.create_tables()
-                except StorageError as exc:
-                    log.error("storage unavailable, answers will not be stored: %s", exc)
-            if self.assistant is None:
-                from assistant.chain import get_assistant
-
-                self.assistant = get_assistant(self.settings)
-            warm = getattr(self.assistant, "warm", None)
-            if callable(warm):
-                warm()
-            if self.searcher is None:
-                from assistant.retrieval import search
-
-                self.searcher = search
+            for name in WARM_STEPS:
+                started = time.monotonic()
+                steps[name]()
+                self.warming.remove(name)
+                log.info("warm: %s in %.1f s", name, time.monotonic() - started)
             self.ready = True
             log.info("assistant ready in %.1f s", time.monotonic() - self.started)
         except Exception as exc:
             self.error = f"{exc.__class__.__name__}: {exc}"
             log.exception("assistant failed to start")
+
+    def _warm_database(self) -> None:
+        if self.storage is not None:
+            try:
+                self.storage.create_tables()
+            except StorageError as exc:
+                log.error("storage unavailable, answers will not be stored: %s", exc)
+
+    def _warm_retrieval(self, mode: str) -> None:
+        """One search (BM25: the store and the BM25 index; dense: the embedding model too); an
+        index that fails is reported by /api/health and the probe, not fatal here."""
+        if self.searcher is not None:  # injected (tests): nothing of ours to load
+            return
+        from assistant.retrieval import search
+
+        try:
+            search(WARM_QUESTION, k=1, mode=mode, settings=self.settings)
+        except Exception as exc:
+            log.warning("retrieval warm-up (%s) failed: %s", mode, exc)
+
+    def _warm_index(self) -> None:
+        self._warm_retrieval("bm25")
+
+    def _warm_embedding(self) -> None:
+        self._warm_retrieval("dense")
+        if self.searcher is None:
+            from assistant.retrieval import search
+
+            self.searcher = search
+
+    def _warm_model(self) -> None:
+        """The chain and its model (the chain's own warm() evaluates the system prompt), then one
+        whole answer when the chain is ours."""
+        built = self.assistant is None
+        if built:
+            from assistant.chain import get_assistant
+
+            self.assistant = get_assistant(self.settings)
+        warm = getattr(self.assistant, "warm", None)
+        if callable(warm):
+            warm()
+        if built and self.settings.llm_backend in WARM_ANSWER_BACKENDS:
+            self._warm_answer()
+
+    def _warm_answer(self) -> None:
+        """One answer end to end (retrieval, scope, calculator, generation, guard): the lazy imports,
+        caches and code paths the first user would otherwise pay for. Nothing is stored."""
+        assert self.assistant is not None
+        started = time.monotonic()
+        try:
+            response = self.assistant.ask(ChatRequest(message=WARM_QUESTION))
+        except Exception as exc:  # the answers will say what is wrong; starting must not fail here
+            log.warning("warm-up answer failed: %s", exc)
+            return
+        log.info("warm: one answer in %.1f s%s", time.monotonic() - started, " (fallback)" if response.fallback else "")
 
     @property
     def backend(self) -> str:

@@ -37,6 +37,16 @@ class ApiError(Exception):
         self.detail, self.headers = detail, headers
 
 
+def conversation_not_found(conversation_id: str) -> ApiError:
+    return ApiError(
+        404,
+        "conversation_not_found",
+        "Conversation inconnue.",
+        "Unknown conversation.",
+        {"conversation_id": conversation_id},
+    )
+
+
 def error_response(
     status: int, code: str, fr: str, en: str, detail: object = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:

@@ -26,8 +26,8 @@
     return sessionStorage.getItem(KEY) || "";
   }
 
-  function call(path) {
-    return fetch(path, { headers: { Authorization: "Bearer " + token() } }).then(function (response) {
+  function call(path, method) {
+    return fetch(path, { method: method || "GET", headers: { Authorization: "Bearer " + token() } }).then(function (response) {
       if (response.status === 401 || response.status === 403) {
         return response.json().then(function (body) {
           if (response.status === 401) sessionStorage.removeItem(KEY);
@@ -39,7 +39,7 @@
         return response.json().then(function (body) { throw new Error(body.message || "Erreur " + response.status); },
           function () { throw new Error("Erreur " + response.status); });
       }
-      return response.json();
+      return response.status === 204 ? null : response.json();
     });
   }
 
@@ -94,6 +94,26 @@
     return box;
   }
 
+  /* A user may ask an advisor to erase their conversation (GDPR): messages and feedback go with it. */
+  function eraseButton(conv, box) {
+    var button = el("button", "btn btn-danger", "Effacer cette conversation");
+    button.type = "button";
+    button.setAttribute("aria-label", "Effacer la conversation " + conv.conversation_id);
+    button.addEventListener("click", function () {
+      if (!window.confirm("Effacer définitivement la conversation " + conv.conversation_id + " (questions, réponses et avis) ?")) return;
+      button.disabled = true;
+      call("/api/advisor/conversations/" + encodeURIComponent(conv.conversation_id), "DELETE").then(function () {
+        box.parentNode.removeChild(box);
+        $("conv-status").textContent = "Conversation " + conv.conversation_id + " effacée.";
+        $("conv-status").focus();
+      }).catch(function (error) {
+        button.disabled = false;
+        $("conv-status").textContent = "Conversation non effacée : " + error.message;
+      });
+    });
+    return button;
+  }
+
   function loadConversations() {
     var thumbs = $("thumbs").value;
     $("conv-status").textContent = "Chargement…";
@@ -109,6 +129,7 @@
           title.appendChild(el("span", "badge " + f.rating, f.rating === "down" ? "négatif" : "positif"));
         });
         box.appendChild(title);
+        box.appendChild(eraseButton(conv, box));
         conv.messages.forEach(function (m) { box.appendChild(renderExchange(m, conv.feedback)); });
         list.appendChild(box);
       });

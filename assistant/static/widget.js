@@ -198,10 +198,31 @@
     ]);
     var hint = el("p", { id: hintId, className: "asw-hint", text: "Entrée pour envoyer, Maj+Entrée pour aller à la ligne. N'indiquez pas de données personnelles (numéro national, IBAN…)." });
 
-    var headerButtons = [
-      el("button", { type: "button", className: "asw-icon-btn", "aria-label": "Nouvelle conversation", onclick: function () { self.reset(); } },
-        ["Nouvelle", el("span", { className: "asw-wide", text: " conversation" })])
-    ];
+    var choiceId = nextId("new");
+    this.newButton = el("button", {
+      type: "button", className: "asw-icon-btn", "aria-label": "Nouvelle conversation",
+      "aria-controls": choiceId, "aria-expanded": "false",
+      onclick: function () { self.newConversation(); }
+    }, ["Nouvelle", el("span", { className: "asw-wide", text: " conversation" })]);
+    var headerButtons = [this.newButton];
+    // "Nouvelle conversation" once something was asked: erase it from the server, or keep it.
+    this.eraseButton = el("button", { type: "button", className: "asw-small-btn asw-erase", text: "Effacer cette conversation", onclick: function () { self.erase(); } });
+    this.choiceStatus = el("p", { className: "asw-error", role: "alert" });
+    this.choice = el("div", {
+      id: choiceId, className: "asw-new", role: "group", "aria-label": "Nouvelle conversation", hidden: true,
+      onkeydown: function (event) {
+        if (event.key === "Escape") { event.stopPropagation(); self.closeChoice(true); }
+      }
+    }, [
+      el("p", { className: "asw-new-text", text: "Vos questions sont conservées un temps limité pour améliorer l'assistant, puis effacées. Vous pouvez aussi effacer cette conversation de nos serveurs dès maintenant." }),
+      el("div", { className: "asw-new-actions" }, [
+        this.eraseButton,
+        el("button", { type: "button", className: "asw-small-btn asw-secondary", text: "Recommencer sans effacer", onclick: function () { self.reset(); } }),
+        el("button", { type: "button", className: "asw-small-btn asw-secondary", text: "Annuler", onclick: function () { self.closeChoice(true); } })
+      ]),
+      this.choiceStatus
+    ]);
+    this.notice = el("p", { className: "asw-notice", role: "status" });
     if (!this.inline) {
       headerButtons.push(el("button", {
         type: "button", className: "asw-icon-btn asw-close", "aria-label": "Fermer l'assistant", text: "×",
@@ -223,6 +244,8 @@
         ]),
         el("div", { className: "asw-header-actions" }, headerButtons)
       ]),
+      this.choice,
+      this.notice,
       this.log,
       form,
       hint
@@ -255,8 +278,45 @@
     this.launcher.focus();
   };
 
+  Widget.prototype.newConversation = function () {
+    if (!this.conversationId) { this.reset(); return; }  // nothing stored yet: nothing to erase
+    if (!this.choice.hidden) { this.closeChoice(true); return; }
+    this.choiceStatus.textContent = "";
+    this.choice.hidden = false;
+    this.newButton.setAttribute("aria-expanded", "true");
+    this.eraseButton.focus();
+  };
+
+  Widget.prototype.closeChoice = function (refocus) {
+    this.choice.hidden = true;
+    this.newButton.setAttribute("aria-expanded", "false");
+    if (refocus) this.newButton.focus();
+  };
+
+  Widget.prototype.erase = function () {
+    var self = this;
+    if (this.busy) {
+      this.choiceStatus.textContent = "Attendez la fin de la réponse, puis réessayez.";
+      return;
+    }
+    this.eraseButton.disabled = true;
+    fetch(API + "/api/conversations/" + encodeURIComponent(this.conversationId), { method: "DELETE" }).then(function (response) {
+      // 404: already gone (erased elsewhere, or past the retention period): the same for the user.
+      if (!response.ok && response.status !== 404) return errorFrom(response).then(function (error) { throw error; });
+      self.reset();
+      self.notice.textContent = "Conversation effacée de nos serveurs.";
+    }).catch(function (error) {
+      // The server's own message says it was not erased ("Conversation non effacée (base indisponible)…").
+      self.choiceStatus.textContent = error && error.message && error.message.indexOf("Failed to fetch") < 0 ? error.message : "Le serveur ne répond pas : la conversation n'a pas été effacée.";
+    }).then(function () {
+      self.eraseButton.disabled = false;
+    });
+  };
+
   Widget.prototype.reset = function () {
     this.conversationId = null;
+    this.closeChoice(false);
+    this.notice.textContent = "";
     while (this.log.children.length > 1) this.log.removeChild(this.log.lastChild);
     this.log.appendChild(this.starters);
     this.input.value = "";
@@ -288,6 +348,7 @@
     this.log.appendChild(message.node);
     this.scroll();
 
+    this.notice.textContent = "";
     var body = { message: question };
     if (this.conversationId) body.conversation_id = this.conversationId;
     fetch(API + "/api/chat/stream", {

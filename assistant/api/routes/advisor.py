@@ -1,4 +1,5 @@
-"""The advisor's API: recent conversations (with feedback) and a search that shows scores.
+"""The advisor's API: recent conversations (with feedback), their erasure on a user's request,
+and a search that shows scores.
 
 Every route needs the advisor token (core.require_advisor).
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.core import CoreDep, require_advisor
 from assistant.api.errors import ApiError
+from assistant.api.routes.conversations import ERASED, ConversationId, erase
 from assistant.api.routes.search import Mode, TopK, search_passages
 from assistant.schemas import Passage
 from assistant.storage import StorageError
@@ -35,6 +37,14 @@ async def advisor_conversations(
     except StorageError as exc:
         log.error("cannot read conversations: %s", exc)
         raise ApiError(503, "storage_unavailable", "Base indisponible.", "Database unavailable.") from None
+
+
+@router.delete(
+    "/api/advisor/conversations/{conversation_id}", status_code=204, response_class=Response, responses=ERASED
+)
+async def advisor_erase(core: CoreDep, conversation_id: ConversationId) -> Response:
+    """Erase a conversation (its messages and feedback) at its user's request."""
+    return await erase(core, conversation_id, "advisor")
 
 
 @router.get("/api/advisor/search", response_model=list[Passage])

@@ -24,7 +24,7 @@ from assistant.config import Settings
 from assistant.privacy import mask
 from assistant.schemas import ChatAnswer, ChatRequest, ChatResponse, Turn
 
-CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # also the path parameter of the erasure routes
 
 Endpoint = Callable[..., Awaitable[object]]
 EndpointDecorator = Callable[[Endpoint], Endpoint]

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.core import CoreDep
-from assistant.api.errors import ApiError
+from assistant.api.errors import ApiError, conversation_not_found
 from assistant.privacy import mask
 from assistant.schemas import FeedbackRequest, FeedbackSaved
 from assistant.storage import StorageError, UnknownConversation
@@ -28,13 +28,7 @@ async def give_feedback(core: CoreDep, body: FeedbackRequest) -> FeedbackSaved:
             core.storage.add_feedback, body.conversation_id, body.rating, comment, body.message_id
         )
     except UnknownConversation:
-        raise ApiError(
-            404,
-            "conversation_not_found",
-            "Conversation inconnue.",
-            "Unknown conversation.",
-            {"conversation_id": body.conversation_id},
-        ) from None
+        raise conversation_not_found(body.conversation_id) from None
     except StorageError as exc:
         log.error("cannot store feedback: %s", exc)
         raise ApiError(

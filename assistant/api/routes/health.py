@@ -1,4 +1,5 @@
-"""GET /api/health: whether the models are loaded, and the state of the index, database and queue."""
+"""GET /api/health: whether the models are loaded (and what is still warming), and the state of
+the index, database and queue."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def health(core: CoreDep) -> dict[str, Any]:
     return {
         "status": "degraded" if status == "ok" and not index_ok else status,
         "ready": core.ready,
+        "warming": list(core.warming),
         "documents": len(documents),
         "chunks": chunks,
         "embedding_model": settings.embedding_model,

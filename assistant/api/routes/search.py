@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api.core import Core, CoreDep
 from assistant.api.errors import ApiError
+from assistant.privacy import mask
 from assistant.schemas import Passage
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,15 @@ TopK = Annotated[int, Query(ge=1, le=50)]
 
 
 async def search_passages(core: Core, q: str, k: int, mode: str) -> list[Passage]:
-    """Shared with the advisor's search: the same checks, the same 503 when the index fails."""
+    """Shared with the advisor's search: the same checks, the same 503 when the index fails; the
+    query is masked like a chat message (it reaches the embedding model and its cache)."""
     if not q.strip():
         raise ApiError(422, "query_empty", "La recherche est vide.", "The query is empty.", [{"field": "q"}])
     core.require_ready()
     await core.require_index()
     assert core.searcher is not None
     try:
-        return await run_in_threadpool(core.searcher, q, k=k, mode=mode)
+        return await run_in_threadpool(core.searcher, mask(q), k=k, mode=mode)
     except Exception as exc:
         log.error("search failed: %s", exc.__class__.__name__, exc_info=exc)
         raise ApiError(
