@@ -24,7 +24,7 @@ from assistant.calculator import Slots, extract_slots
 from assistant.calculator.money import find_amounts
 from assistant.lexical import analyze
 from assistant.prompts import REWRITE_PROMPT, rewrite_request
-from assistant.question import analysed
+from assistant.question import analysed, domain_vocabulary
 from assistant.schemas import Turn
 from assistant.schemes import detect_region, load_vocabulary
 from assistant.text import fold
@@ -49,7 +49,7 @@ class Standalone:
 
 @lru_cache
 def _followup_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in (load_vocabulary().raw.get("domain", {}) or {}).get("followup", []))
+    return tuple(re.compile(p) for p in domain_vocabulary().get("followup", []))
 
 
 def user_turns(history: Sequence[Turn]) -> list[str]:

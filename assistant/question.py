@@ -34,7 +34,8 @@ SCHEME_WEIGHT = 0.2  # a scheme's name says little about which of its sentences 
 NEUTRAL_WEIGHT = 0.2  # nor does "combien", "faire", "peux"
 
 
-def _domain() -> dict:
+def domain_vocabulary() -> dict:
+    """The `domain:` section of vocabulary.yaml (what the assistant is about)."""
     return load_vocabulary().raw.get("domain", {}) or {}
 
 
@@ -44,12 +45,12 @@ def matches(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
 
 @lru_cache
 def _core_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _domain().get("core", []))
+    return tuple(re.compile(p) for p in domain_vocabulary().get("core", []))
 
 
 @lru_cache
 def _off_topic_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _domain().get("off_topic", []))
+    return tuple(re.compile(p) for p in domain_vocabulary().get("off_topic", []))
 
 
 @lru_cache
@@ -59,20 +60,20 @@ def _region_patterns() -> tuple[re.Pattern[str], ...]:
 
 @lru_cache
 def _number_cues() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    cues = _domain().get("number_cues", []) or []
+    cues = domain_vocabulary().get("number_cues", []) or []
     return tuple((re.compile(c["asks"]), re.compile(c["unit"])) for c in cues)
 
 
 @lru_cache
 def neutral_tokens() -> frozenset[str]:
     """Words that say nothing about the topic ("combien", "faire", "jeune")."""
-    return frozenset(t for word in _domain().get("neutral", []) for t in analyze(str(word)))
+    return frozenset(t for word in domain_vocabulary().get("neutral", []) for t in analyze(str(word)))
 
 
 @lru_cache
 def salient_tokens() -> frozenset[str]:
     """Neutral words that still tell which sentence answers ("pas belge", "après le stage")."""
-    return frozenset(t for word in _domain().get("salient", []) for t in analyze(str(word)))
+    return frozenset(t for word in domain_vocabulary().get("salient", []) for t in analyze(str(word)))
 
 
 def label_tokens(schemes: Sequence[str]) -> set[str]:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from assistant.calculator.result import Calculation
 from assistant.extractive import sentences
 from assistant.lexical import analyze
-from assistant.question import Question, label_tokens
+from assistant.question import Question, domain_vocabulary, label_tokens
 from assistant.schemas import Passage
-from assistant.schemes import competent_body, load_vocabulary
+from assistant.schemes import competent_body
 from assistant.text import fold
 
 
@@ -38,10 +38,6 @@ class Support:
     answerable: bool
     reason: str
     coverage: float | None = None
-
-
-def _domain() -> dict:
-    return load_vocabulary().raw.get("domain", {}) or {}
 
 
 def _passage_tokens(passages: Sequence[Passage]) -> set[str]:
@@ -147,7 +143,7 @@ def assess_support(
 def named_bodies(text: str) -> list[str]:
     """The competent bodies a text names (vocabulary `domain.bodies`), in the vocabulary's order."""
     folded = fold(text)
-    table = _domain().get("bodies", {}) or {}
+    table = domain_vocabulary().get("bodies", {}) or {}
     return [name for name, patterns in table.items() if any(re.search(p, folded) for p in patterns)]
 
 
