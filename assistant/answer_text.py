@@ -11,12 +11,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant import guard, passages
+from assistant import passages
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.lexical import analyze
 from assistant.query import understand
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
+from assistant.sentences import MARKER_RE
 from assistant.text import BULLET, fold
 
 
@@ -41,7 +42,7 @@ def scheme_name_tokens() -> frozenset[str]:
 
 def says_something(sentence: str, min_words: int = 3) -> bool:
     """Not a bare marker list or a fragment ("[1] [2] [3]", "Actiris.")."""
-    return len(re.findall(r"[^\W\d_]{2,}", guard.MARKER_RE.sub(" ", sentence))) >= min_words
+    return len(re.findall(r"[^\W\d_]{2,}", MARKER_RE.sub(" ", sentence))) >= min_words
 
 
 def figures(passage: Passage) -> set:
@@ -81,13 +82,13 @@ def adds(sentence: str, shown: str, min_new: int = 2) -> bool:
     amounts = set(find_amounts(sentence))
     if amounts and amounts <= set(find_amounts(shown)) and already_said(sentence, shown):
         return False
-    new = set(analyze(guard.MARKER_RE.sub(" ", sentence))) - set(analyze(shown))
+    new = set(analyze(MARKER_RE.sub(" ", sentence))) - set(analyze(shown))
     return len({t for t in new if not t[:1].isdigit()}) >= min_new
 
 
 def restates(sentence: str, shown: str, min_share: float = 0.5) -> bool:
     """Its figures are all shown already and half its words too: the same fact in other words."""
-    numbers = {round(v, 2) for v in find_numbers(guard.MARKER_RE.sub(" ", sentence))}
+    numbers = {round(v, 2) for v in find_numbers(MARKER_RE.sub(" ", sentence))}
     if not numbers or not numbers <= {round(v, 2) for v in find_numbers(shown)}:
         return False
     words = set(re.findall(r"\w+", fold(sentence)))

@@ -29,7 +29,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 
-from assistant import answer_text, calculator, guard, prompts
+from assistant import answer_text, calculator, guard, prompts, sentences
 from assistant.calculator.money import find_amounts
 from assistant.calculator.result import Calculation
 from assistant.config import Settings, get_settings
@@ -266,7 +266,7 @@ class Assistant:
         def answers_lacking(sentence: str) -> bool:
             return any(u.search(fold(sentence)) for u in lacking)
 
-        candidates = sorted((s.strip() for s in guard.sentences_of(source)), key=lambda s: not answers_lacking(s))
+        candidates = sorted((s.strip() for s in sentences.split(source)), key=lambda s: not answers_lacking(s))
         for sentence in candidates:
             if len(extra) >= self.settings.answer_complement_sentences:
                 break
@@ -295,7 +295,7 @@ class Assistant:
         # Not strict: the calculator's own statements are in it (a passage sentence with another
         # figure is never added next to them).
         evidence = dataclasses.replace(prep.evidence, strict=False)
-        for sentence in guard.sentences_of(text):
+        for sentence in sentences.split(text):
             verdict = guard.check_sentence(sentence, evidence, cited)
             if verdict.bad_markers or verdict.unsupported_amounts or verdict.unsupported_numbers:
                 log.error("extractive sentence failed the guard: %s", verdict.problems())
@@ -354,7 +354,7 @@ class Assistant:
         out = _Release()
         draft, model, extractive = self._without_model(prep)
         if draft is not None:  # no generation: release the (already safe) text sentence by sentence
-            for sentence in guard.sentences_of(draft.text):
+            for sentence in sentences.split(draft.text):
                 yield out.emit(sentence)
         else:
             assert model is not None
@@ -389,11 +389,11 @@ class Assistant:
         complement, any result the text lacks, and the calculator's questions."""
         notes: list[str] = []
         lead = self._lead(prep)
-        for sentence in guard.sentences_of(lead):  # the calculator's figures: shown at once
+        for sentence in sentences.split(lead):  # the calculator's figures: shown at once
             yield out.emit(sentence)
         fallback = yield from self._generated(prep, model, lead, extractive, out, notes)
         if not fallback:
-            for sentence in guard.sentences_of(self._complement(prep, out.text, extractive)):
+            for sentence in sentences.split(self._complement(prep, out.text, extractive)):
                 yield out.emit(sentence)
         # Rule 4: a complete result the model did not state is added, as written.
         missing = guard.missing_results(out.text, prep.evidence)
@@ -452,7 +452,7 @@ class Assistant:
         # Fallback: the extractive answer for the rest (sentences already shown are not repeated).
         notes.append("réponse de secours (extractive)")
         shown = out.text
-        for sentence in guard.sentences_of(extractive):
+        for sentence in sentences.split(extractive):
             if not answer_text.already_said(sentence, shown):
                 yield out.emit(sentence)
         return True

@@ -13,145 +13,26 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
 
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.calculator.result import Calculation
-from assistant.lexical import analyze
 from assistant.passages import body as passage_body
-from assistant.passages import section_label
 from assistant.question import Question, matches, weighty
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
-from assistant.text import BULLET, fold, normalize_spaces
+from assistant.sentences import Sentence, of_passage
+from assistant.text import fold
 
-# Sentence ends: . ! ? … followed by a space and something that starts a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(A-ZÀ-ÖØ-Þ0-9•\-–✓])")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\(?=[*_#\[\]])")
-_HEADING = re.compile(r"^\s*#{1,6}\s*")
-_TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
 _WORDS = re.compile(r"\S+")
-_FULL_STOP = re.compile(r"[.!?;…]\s*$")
 _ITEM_TAIL = re.compile(r"(?:[\s;,.]+(?:et|ou))?[\s;,.]*$")  # "Résider en Belgique ; et"
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence (or list item) of a numbered passage."""
-
-    marker: int
-    position: int
-    text: str
-    tokens: tuple[str, ...]
-    amounts: tuple[Decimal, ...]
-    has_number: bool
-    intro: bool  # ends with ":" — the list items that follow belong to it
-    item: bool  # a list item
-    heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
-
-
-def _clean(line: str) -> str:
-    line = _MD_LINK.sub(r"\1", line)
-    line = _MD_MARKS.sub("", line)
-    return normalize_spaces(line).strip()
-
-
-def _units(body: str) -> list[tuple[str, bool, bool]]:
-    """Logical lines: (text, is_item, is_heading); wrapped PDF lines are joined back together."""
-    units: list[list[Any]] = []
-    lines = body.splitlines()
-    for index, raw in enumerate(lines):
-        if not raw.strip():
-            units.append(["", False, False])  # paragraph break
-            continue
-        if _HEADING.match(raw):
-            units.append([_clean(_HEADING.sub("", raw)), False, True])
-            units.append(["", False, False])
-            continue
-        line = _clean(raw)
-        if not line or set(line) <= set("-—_=*|"):
-            continue
-        is_item = bool(BULLET.match(line))
-        if is_item:
-            line = BULLET.sub("", line)
-        next_line = next((lines[j].strip() for j in range(index + 1, len(lines)) if lines[j].strip()), "")
-        # A short line without final punctuation, followed by a capital, is a PDF heading.
-        heading = (
-            not is_item
-            and len(line) < 60
-            and not _TERMINAL.search(line)
-            and bool(next_line[:1].isupper())
-            and (not units or not units[-1][0] or _TERMINAL.search(units[-1][0]) is not None)
-        )
-        previous = units[-1] if units else None
-        continues = (
-            previous is not None
-            and previous[0]
-            and not previous[2]
-            and not is_item
-            and not heading
-            and not _TERMINAL.search(previous[0])
-        )
-        if continues and previous is not None:
-            previous[0] = f"{previous[0]} {line}"
-        else:
-            units.append([line, is_item, heading or line.endswith("?")])
-    return [(u[0], u[1], u[2]) for u in units if u[0]]
-
-
-def split_sentences(text: str) -> list[tuple[str, bool]]:
-    """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
-    out: list[tuple[str, bool]] = []
-    for unit, is_item, heading in _units(text):
-        if heading:
-            continue
-        parts = [unit] if is_item else _SENTENCE_END.split(unit)
-        for part in parts:
-            part = part.strip()
-            if len(part) >= 3 and not part.endswith("?"):
-                out.append((part, is_item))
-    return out
-
-
-@lru_cache(maxsize=2048)
-def _sentences_of(marker: int, text: str, section: str = "") -> tuple[Sentence, ...]:
-    heading = frozenset(analyze(section))
-    parts = split_sentences(text)
-    label = section_label(section)
-    if parts and parts[0][1] and label:
-        # A passage that opens on a list: its section title introduces it ("2ème année du master
-        # (environ 106 jours)" over a list of dates).
-        parts.insert(0, (label, False))
-    sentences = []
-    for position, (sentence, is_item) in enumerate(parts):
-        # "...voici les conditions :" or an unpunctuated line right above list items.
-        followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
-        intro = sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
-        sentences.append(
-            Sentence(
-                marker=marker,
-                position=position,
-                text=sentence,
-                tokens=tuple(analyze(sentence)),
-                amounts=tuple(find_amounts(sentence)),
-                has_number=bool(find_numbers(sentence)),
-                intro=intro,
-                item=is_item,
-                heading=heading,
-            )
-        )
-    return tuple(sentences)
 
 
 def sentences(passages: Sequence[Passage]) -> list[Sentence]:
     """Every sentence of the numbered passages (marker n = position n in the list, from 1)."""
     out: list[Sentence] = []
     for marker, passage in enumerate(passages, 1):
-        out.extend(_sentences_of(marker, passage_body(passage), passage.section))
+        out.extend(of_passage(marker, passage_body(passage), passage.section))
     return out
 
 
@@ -240,7 +121,7 @@ def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6
 
 def excerpt(question: Question, passage: Passage, marker: int, max_chars: int) -> str:
     """The passage's sentences that best answer the question, in their original order, within max_chars."""
-    pool = list(_sentences_of(marker, passage_body(passage), passage.section))
+    pool = list(of_passage(marker, passage_body(passage), passage.section))
     if not pool:
         return passage_body(passage)[:max_chars]
     ranked = [s for score, s in rank(question, pool) if score > 0] or pool

@@ -26,65 +26,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant import sentences
 from assistant.calculator.money import find_amounts, find_numbers, format_eur, round_cents
 from assistant.calculator.result import Calculation
 from assistant.lexical import analyze
+from assistant.passages import body
 from assistant.question import neutral_tokens
 from assistant.schemas import Passage
-from assistant.text import BULLET, fold
+from assistant.sentences import MARKER_RE, markers_in, normalize_markers
 
 log = logging.getLogger(__name__)
 
-# "[1]", "[1, 2]", "[1][2]", "[Source 1]", "[source 2, 3]"
-MARKER_RE = re.compile(r"\[\s*(?:sources?\s*:?\s*)?(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\s*\]", re.IGNORECASE)
 _UNIT_NUMBER = re.compile(
     r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:jours?|mois|semaines?|heures?|h\b|ans?\b|années?|annees?|%|pour ?cent)",
     re.IGNORECASE,
 )
-# A sentence ends at . ! ? … or a line break, once what follows is known (not a marker).
-_BOUNDARY = re.compile(
-    r"(?:[.!?…]+(?:\s*\[\s*(?:sources?\s*:?\s*)?\d{1,2}(?:\s*[,;]\s*\d{1,2})*\s*\])*|\n)(\s+)(?=[^\s\[])",
-    re.IGNORECASE,
-)
-
-
 def _key(value: Decimal | float | int) -> Decimal:
     return round_cents(Decimal(str(value)))
-
-
-def normalize_markers(text: str) -> str:
-    """One spelling for citation markers: "[1, 2]" and "[Source 1]" become "[1][2]" and "[1]"."""
-
-    def one(m: re.Match[str]) -> str:
-        return "".join(f"[{int(n)}]" for n in re.split(r"\s*[,;]\s*", m.group(1)))
-
-    return MARKER_RE.sub(one, text)
-
-
-def markers_in(text: str) -> list[int]:
-    """Citation markers in order of appearance (duplicates kept)."""
-    return [int(n) for m in MARKER_RE.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1))]
-
-
-def split_sentences(text: str) -> tuple[list[str], str]:
-    """Complete sentences (each with its trailing markers and the space after it) and the rest.
-
-    A sentence is complete once the next non-space character is known and is not "[", so the
-    markers written after a full stop ("… 848,90 €. [1]") stay with their sentence.
-    """
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end(1)
-        if end > start:
-            out.append(text[start:end])
-            start = end
-    return out, text[start:]
-
-
-def sentences_of(text: str) -> list[str]:
-    complete, rest = split_sentences(text)
-    return complete + ([rest] if rest.strip() else [])
 
 
 @dataclass
@@ -131,7 +89,7 @@ class Evidence:
         for marker, passage in enumerate(passages, 1):
             ev.passage_numbers[marker] = {_key(v) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
             ev.passage_tokens[marker] = set(analyze(passage.text))
-            ev.passage_sentences[marker] = polar_sentences(passage.text)
+            ev.passage_sentences[marker] = polar_sentences(passage)
         for text in user_texts:
             ev.other_numbers.update(_key(v) for v in find_numbers(text))
         return ev
@@ -253,32 +211,10 @@ def support(
     return len(words & known) / len(words)
 
 
-_NEGATION = re.compile(
-    r"\bne\b|\bn'|\bpas\b|\baucune?\b|\bjamais\b|\bimpossible\b|\binterdite?s?\b|\bexclue?s?\b|^\W*non\b"
-)
-
-
-def negated(text: str) -> bool:
-    """Does the sentence deny something ("n'est pas possible", "aucune obligation", "Non, …")?"""
-    return bool(_NEGATION.search(fold(MARKER_RE.sub(" ", text))))
-
-
-def polar_sentences(text: str) -> list[tuple[frozenset[str], bool]]:
-    """A passage's sentences with their words and polarity. A list item takes the polarity of the
-    line that introduces it ("Il n'est pas possible de … dans les situations suivantes :" makes
-    every item below it a case where it is not possible)."""
-    out: list[tuple[frozenset[str], bool]] = []
-    intro_negated = False
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        bullet = bool(BULLET.match(line))
-        inherited = intro_negated if bullet else False
-        for sentence in sentences_of(line):
-            out.append((frozenset(analyze(sentence)), negated(sentence) or inherited))
-        if not bullet:
-            intro_negated = line.rstrip().endswith(":") and negated(line)
-    return out
+def polar_sentences(passage: Passage) -> list[tuple[frozenset[str], bool]]:
+    """A passage's sentences with their words and polarity, as the extractive answer reads them
+    (a list item takes the polarity of the line that introduces it)."""
+    return [(frozenset(s.tokens), s.negated) for s in sentences.of_passage(0, body(passage), passage.section)]
 
 
 def contradicts(
@@ -304,7 +240,7 @@ def contradicts(
     best = max(score for score, _ in scored)
     if best[0] < min_overlap:
         return False
-    own = negated(sentence)
+    own = sentences.negated(sentence)
     return not any(neg == own for score, neg in scored if score == best)
 
 
@@ -362,7 +298,7 @@ def check(text: str, evidence: Evidence, require_results: bool = True, require_c
     cited: set[int] = set()
     total = Verdict(text="")
     parts = []
-    for sentence in sentences_of(normalize_markers(text)):
+    for sentence in sentences.split(normalize_markers(text)):
         v = check_sentence(sentence, evidence, cited)
         parts.append(v.text)
         total.unsupported_amounts += v.unsupported_amounts
@@ -445,7 +381,7 @@ class SentenceGate:
         if self.failed:
             return []
         self.buffer += delta
-        complete, self.buffer = split_sentences(normalize_markers(self.buffer))
+        complete, self.buffer = sentences.complete(normalize_markers(self.buffer))
         return list(self._release(complete))
 
     def finish(self) -> list[str]:

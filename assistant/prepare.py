@@ -18,7 +18,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from assistant import answer_text, guard
-from assistant.calculator import extract_slots
 from assistant.calculator.money import find_amounts
 from assistant.calculator.result import Calculation
 from assistant.config import Settings
@@ -131,7 +130,7 @@ class Preparation:
     def _assess_domain(self, state: dict) -> DomainDecision:
         req: ChatRequest = state["request"]
         in_conversation = any(analysed(t.content).has_domain_word for t in req.history if t.role == "user")
-        states_situation = in_conversation and extract_slots(req.message).has_situation()
+        states_situation = in_conversation and analysed(req.message).slots.has_situation()
         return assess_domain(
             analysed(req.message),
             state["retrieved"],
@@ -149,9 +148,9 @@ class Preparation:
         route = self._route()
         first = standalone.question if standalone.rewritten_by == "model" else standalone.message
         try:
-            found = list(route(first, standalone.slots, standalone.schemes or None))
+            found = list(route(analysed(first), standalone.slots, standalone.schemes or None))
             if not found and standalone.followup and first != standalone.question:
-                found = list(route(standalone.question, standalone.slots, standalone.schemes or None))
+                found = list(route(analysed(standalone.question), standalone.slots, standalone.schemes or None))
         except Exception as exc:  # no figure rather than a wrong one
             log.error("calculator failed: %s", exc)
             return []

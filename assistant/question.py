@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from assistant.calculator.intents import COUNT_INTENTS, detect_intents
+from assistant.calculator.intents import COUNT_INTENTS, in_domain
+from assistant.calculator.slots import Slots, extract_slots
 from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
 from assistant.lexical import analyze
 from assistant.query import Query, normalize, understand
@@ -115,8 +116,19 @@ class Question:
         return detect_region(self.text)
 
     @cached_property
+    def slots(self) -> Slots:
+        """The user's facts stated in this text (age, year, hours, amount…) and its intents."""
+        return extract_slots(self.text)
+
+    @cached_property
     def intents(self) -> tuple[str, ...]:
-        return tuple(detect_intents(self.text))
+        return tuple(self.slots.intents)
+
+    @cached_property
+    def in_calculator_domain(self) -> bool:
+        """A word of internships and training by the calculator's vocabulary: a figure asked
+        without one ("le salaire d'un ingénieur") is not the calculator's."""
+        return in_domain(self.text)
 
     # --- what is asked ---------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 
+from assistant import sentences
 from assistant.passages import MERGE_SEPARATOR, PATH_SEPARATOR, passage_text
 from assistant.text import fold
 from ingest.normalize import (
@@ -26,8 +26,6 @@ from ingest.normalize import (
     load_rules,
     looks_like_title,
 )
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -165,7 +163,7 @@ def _pieces(unit: list[Line], doc: NormalizedDocument, max_chars: int) -> list[t
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    cuts = [start] + [m.end() for m in _SENTENCE_BREAK.finditer(text, start, end)] + [end]
+    cuts = [start, *sentences.ends(text, start, end), end]
     spans: list[tuple[int, int]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         while b - a > max_chars:  # a sentence longer than a passage: cut between words

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant import extractive, passages
+from assistant import extractive, passages, sentences
 from assistant.calculator import route
 from assistant.calculator.money import find_amounts
+from assistant.lexical import analyze
 from assistant.question import analysed as Q
 from assistant.schemas import Passage
 
@@ -50,17 +51,12 @@ def test_passage_body_drops_the_title_line() -> None:
     assert passages.body(SIP).startswith("Le stage d'insertion professionnelle, appelé")
 
 
-def test_split_sentences_leaves_out_headings_and_questions_and_keeps_list_items() -> None:
-    found = extractive.split_sentences(passages.body(WHO))
+def test_split_body_leaves_out_headings_and_questions_and_keeps_list_items() -> None:
+    found = sentences.split_body(passages.body(WHO))
     texts = [t for t, _ in found]
     assert texts[0].endswith("voici les conditions requises :")
     assert ("Avoir la nationalité belge ;", True) in found
     assert not any(t.endswith("?") for t in texts)
-
-
-def test_split_sentences_joins_wrapped_lines() -> None:
-    found = extractive.split_sentences("Le chef d'entreprise est tenu de\nverser une allocation.\nAutre phrase.")
-    assert [t for t, _ in found] == ["Le chef d'entreprise est tenu de verser une allocation.", "Autre phrase."]
 
 
 def test_duration_question_gets_the_sentence_with_the_duration() -> None:
@@ -150,7 +146,7 @@ def test_the_section_title_ranks_its_sentences_first() -> None:
 
 
 def test_heading_coverage_needs_a_word_that_weighs() -> None:
-    heading = frozenset(extractive.analyze("Comment s'inscrire au forem ?"))
+    heading = frozenset(analyze("Comment s'inscrire au forem ?"))
     assert extractive.heading_coverage(Q("comment s'inscrire au forem ?").typed_focus, heading) == 1.0
     # "comment" alone is a neutral word: no match.
     assert extractive.heading_coverage(Q("comment ça marche ?").typed_focus, heading) == 0.0

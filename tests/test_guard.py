@@ -111,15 +111,6 @@ def test_marker_spellings_are_normalized() -> None:
     assert guard.markers_in("a [1][2] b [source 4]") == [1, 2, 4]
 
 
-def test_sentences_keep_markers_written_after_the_full_stop() -> None:
-    complete, rest = guard.split_sentences("Vous touchez 848,90 €. [1] Le montant est indexé. Fin")
-    assert complete == ["Vous touchez 848,90 €. [1] ", "Le montant est indexé. "]
-    assert rest == "Fin"
-    # A decimal point or a thousands separator does not end a sentence.
-    complete, rest = guard.split_sentences("Montant : 1.035,20 € par mois")
-    assert complete == [] and rest == "Montant : 1.035,20 € par mois"
-
-
 def test_renumbering_follows_first_use() -> None:
     renumber = guard.Renumberer()
     assert renumber.apply("a [3] b [1] c [3]") == "a [1] b [2] c [1]"
@@ -177,8 +168,9 @@ EXCLUSIONS = Passage(
 
 
 def test_list_items_take_the_polarity_of_the_line_that_introduces_them() -> None:
-    polar = guard.polar_sentences(EXCLUSIONS.text)
-    assert [neg for _, neg in polar] == [True, True, True, True, False]
+    # The intro line, its two items (the second one of two sentences), then a sentence of its own.
+    polar = guard.polar_sentences(EXCLUSIONS)
+    assert [neg for _, neg in polar] == [True, True, True, False]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Protocol
 
 from assistant.calculator.cip import cip_indemnity, cip_total
 from assistant.calculator.cisp import cisp_indemnity
@@ -155,9 +156,22 @@ def _unique(calculations: Iterable[Calculation]) -> list[Calculation]:
     return out
 
 
-def route(question: str, slots: Slots | None = None, schemes: list[str] | None = None) -> list[Calculation]:
-    """The calculations a question needs; [] when it asks for no amount, count or ceiling."""
-    own = extract_slots(question)
+class Reading(Protocol):
+    """What the router reads of a question: assistant.question.Question is one (the calculator
+    does not import it: the question's analysis uses the calculator's vocabulary)."""
+
+    @property
+    def slots(self) -> Slots: ...
+
+    @property
+    def in_calculator_domain(self) -> bool: ...
+
+
+def route(question: Reading | str, slots: Slots | None = None, schemes: list[str] | None = None) -> list[Calculation]:
+    """The calculations a question needs; [] when it asks for no amount, count or ceiling. The
+    chain passes its analysed question; a plain text (CLI, the model's tools) is read here."""
+    own = extract_slots(question) if isinstance(question, str) else question.slots
+    domain = in_domain(question) if isinstance(question, str) else question.in_calculator_domain
     merged = slots.merge(own) if slots is not None else own
     # A turn that only states a situation or a date ("et en 2016 ?") continues the earlier request.
     continues = own.has_situation() or own.as_of is not None
@@ -165,7 +179,7 @@ def route(question: str, slots: Slots | None = None, schemes: list[str] | None =
     if not intents:
         return []
     active = resolve_schemes(own, merged, schemes)
-    if not active and not merged.has_situation() and not in_domain(question):
+    if not active and not merged.has_situation() and not domain:
         return []  # "c combien le salaire d'un ingénieur ?": not about internships or training
     counts = [i for i in COUNT_INTENTS if i in intents]
     kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]

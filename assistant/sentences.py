@@ -1,0 +1,207 @@
+"""Sentences: the one segmenter of passages and answers.
+
+Chunking cuts an over-long line at its sentence ends, the extractive answer ranks a passage's
+sentences, and the guard checks an answer (whole or streamed) sentence by sentence against the
+passages' sentences and their polarity. One rule for all three, so that they agree on what a
+sentence is, what a list item is and which line introduces it.
+
+A sentence ends at . ! ? … (with the citation markers written after it, "… 848,90 €. [1]")
+followed by a space and something that is not a lower-case letter or a marker. The well-kept
+segmenters were measured on the corpus before keeping this rule (README, "Sentences"): sentencex
+and pysbd cut 2 of the 137 paragraphs differently, both wrongly for these brochures (one joins
+two sentences after "…", sentencex cuts the form name "D.ALT.", pysbd cuts "p. 3"), pysbd at 60×
+the time; spaCy's fr_core_news_sm cut 33 of them, mostly wrongly ("Bon | à savoir :").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from assistant.calculator.money import find_amounts, find_numbers
+from assistant.lexical import analyze
+from assistant.passages import section_label
+from assistant.text import BULLET, fold, normalize_spaces
+
+# Citation markers: "[1]", "[1, 2]", "[1][2]", "[Source 1]", "[source 2, 3]".
+MARKER_RE = re.compile(r"\[\s*(?:sources?\s*:?\s*)?(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\s*\]", re.IGNORECASE)
+_MARKERS = r"(?:\s*\[\s*(?:(?i:sources?)\s*:?\s*)?\d{1,2}(?:\s*[,;]\s*\d{1,2})*\s*\])*"
+# The end of a sentence: its punctuation and markers, then the space before the next one, which
+# starts with anything but a lower-case letter or a marker; a line break after spaces too.
+_BOUNDARY = re.compile(rf"(?:[.!?…]+{_MARKERS}|\n)(\s+)(?=[^\s\[a-zà-ÿ])")
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\(?=[*_#\[\]])")
+_HEADING = re.compile(r"^\s*#{1,6}\s*")
+_TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
+_FULL_STOP = re.compile(r"[.!?;…]\s*$")
+_NEGATION = re.compile(
+    r"\bne\b|\bn'|\bpas\b|\baucune?\b|\bjamais\b|\bimpossible\b|\binterdite?s?\b|\bexclue?s?\b|^\W*non\b"
+)
+
+
+def normalize_markers(text: str) -> str:
+    """One spelling for citation markers: "[1, 2]" and "[Source 1]" become "[1][2]" and "[1]"."""
+
+    def one(m: re.Match[str]) -> str:
+        return "".join(f"[{int(n)}]" for n in re.split(r"\s*[,;]\s*", m.group(1)))
+
+    return MARKER_RE.sub(one, text)
+
+
+def markers_in(text: str) -> list[int]:
+    """Citation markers in order of appearance (duplicates kept)."""
+    return [int(n) for m in MARKER_RE.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+
+
+def ends(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets where the sentences of text[start:end] end (after the space that follows them)."""
+    stop = len(text) if end is None else end
+    return [m.end(1) for m in _BOUNDARY.finditer(text, start, stop)]
+
+
+def complete(text: str) -> tuple[list[str], str]:
+    """Complete sentences (each with its trailing markers and the space after it) and the rest.
+
+    A sentence is complete once the next non-space character is known and is not "[", so the
+    markers written after a full stop ("… 848,90 €. [1]") stay with their sentence: this is what
+    lets a stream be checked sentence by sentence.
+    """
+    out: list[str] = []
+    begin = 0
+    for cut in ends(text):
+        if cut > begin:
+            out.append(text[begin:cut])
+            begin = cut
+    return out, text[begin:]
+
+
+def split(text: str) -> list[str]:
+    """Every sentence of a text, the last one included."""
+    done, rest = complete(text)
+    return done + ([rest] if rest.strip() else [])
+
+
+def negated(text: str) -> bool:
+    """Does the sentence deny something ("n'est pas possible", "aucune obligation", "Non, …")?"""
+    return bool(_NEGATION.search(fold(MARKER_RE.sub(" ", text))))
+
+
+def clean_line(line: str) -> str:
+    """A line without its Markdown (links, emphasis, small HTML tags) and extra spaces."""
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_MARKS.sub("", line)
+    return normalize_spaces(line).strip()
+
+
+def units(body: str) -> list[tuple[str, bool, bool]]:
+    """Logical lines: (text, is_item, is_heading); wrapped PDF lines are joined back together."""
+    found: list[list[str | bool]] = []
+    lines = body.splitlines()
+    for index, raw in enumerate(lines):
+        if not raw.strip():
+            found.append(["", False, False])  # paragraph break
+            continue
+        if _HEADING.match(raw):
+            found.append([clean_line(_HEADING.sub("", raw)), False, True])
+            found.append(["", False, False])
+            continue
+        line = clean_line(raw)
+        if not line or set(line) <= set("-—_=*|"):
+            continue
+        is_item = bool(BULLET.match(line))
+        if is_item:
+            line = BULLET.sub("", line)
+        next_line = next((lines[j].strip() for j in range(index + 1, len(lines)) if lines[j].strip()), "")
+        previous_text = str(found[-1][0]) if found else ""
+        # A short line without final punctuation, followed by a capital, is a PDF heading.
+        heading = (
+            not is_item
+            and len(line) < 60
+            and not _TERMINAL.search(line)
+            and bool(next_line[:1].isupper())
+            and (not previous_text or _TERMINAL.search(previous_text) is not None)
+        )
+        previous = found[-1] if found else None
+        continues = (
+            previous is not None
+            and bool(previous[0])
+            and not previous[2]
+            and not is_item
+            and not heading
+            and not _TERMINAL.search(str(previous[0]))
+        )
+        if continues and previous is not None:
+            previous[0] = f"{previous[0]} {line}"
+        else:
+            found.append([line, is_item, heading or line.endswith("?")])
+    return [(str(u[0]), bool(u[1]), bool(u[2])) for u in found if u[0]]
+
+
+def split_body(text: str) -> list[tuple[str, bool]]:
+    """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
+    out: list[tuple[str, bool]] = []
+    for unit, is_item, heading in units(text):
+        if heading:
+            continue
+        parts = [unit] if is_item else split(unit)
+        for part in parts:
+            part = part.strip()
+            if len(part) >= 3 and not part.endswith("?"):
+                out.append((part, is_item))
+    return out
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence (or list item) of a numbered passage."""
+
+    marker: int
+    position: int
+    text: str
+    tokens: tuple[str, ...]
+    amounts: tuple[Decimal, ...]
+    has_number: bool
+    intro: bool  # ends with ":" — the list items that follow belong to it
+    item: bool  # a list item
+    heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
+    negated: bool = False  # denies something; a list item takes the polarity of its intro line
+
+
+@lru_cache(maxsize=2048)
+def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...]:
+    """The sentences of one passage body (marker n = its number in the context)."""
+    heading = frozenset(analyze(section))
+    parts = split_body(body)
+    label = section_label(section)
+    if parts and parts[0][1] and label:
+        # A passage that opens on a list: its section title introduces it ("2ème année du master
+        # (environ 106 jours)" over a list of dates).
+        parts.insert(0, (label, False))
+    out: list[Sentence] = []
+    intro_negated = False
+    for position, (sentence, is_item) in enumerate(parts):
+        # "...voici les conditions :" or an unpunctuated line right above list items.
+        followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
+        intro = sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
+        denies = negated(sentence)
+        out.append(
+            Sentence(
+                marker=marker,
+                position=position,
+                text=sentence,
+                tokens=tuple(analyze(sentence)),
+                amounts=tuple(find_amounts(sentence)),
+                has_number=bool(find_numbers(sentence)),
+                intro=intro,
+                item=is_item,
+                heading=heading,
+                negated=denies or (is_item and intro_negated),
+            )
+        )
+        if not is_item:
+            # "Il n'est pas possible de … dans les situations suivantes :" denies every item below it.
+            intro_negated = intro and denies
+    return tuple(out)
