@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     answer_max_words: int = 120
     answer_complement_sentences: int = 2  # the sources' best sentences added after a model's answer that lacks them
     scope_min_coverage: float = 0.6  # off-domain when fewer of the question's words occur in the passages
+    scope_min_similarity: float = 0.3  # ... or when the closest passage is less near in meaning (dense cosine)
+    scope_accept_similarity: float = 0.5  # a question this near to a passage is in the domain whatever its words
     support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share
 
     # --- storage and API -------------------------------------------------------------------

@@ -14,11 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import zip_longest
 
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.calculator.result import Calculation
 from assistant.passages import body as passage_body
-from assistant.question import Question, matches, weighty
+from assistant.question import Question, analysed, matches, weighty
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
 from assistant.sentences import Sentence, of_passage
@@ -240,15 +241,17 @@ def compose(
         opening = _opening(pool, max_sentences, max_words)
         if opening:
             return " ".join([*opening, *asks])
-    ranked = read_on(question, [(score, s) for score, s in rank(question, pool) if score > 0], pool)
-    budget = max_sentences - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
+    ranked = _ranked_by_part(question, pool)
+    quoted = fold(" ".join(statements))
+    extra = len(question.parts) - 1  # one more sentence, and room for it, per further part
+    max_words += 40 * extra
+    budget = max_sentences + extra - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
     budget = max(1, budget)
     if ranked:
-        best = ranked[0][0]
         used_text: set[str] = set()
         taken = 0
         for score, s in ranked:
-            if taken >= budget or score < 0.6 * best:
+            if taken >= budget or score <= 0:
                 break
             if s.item:
                 # A lone list item means little: give the sentence that introduces the list; a
@@ -260,7 +263,7 @@ def compose(
                     continue
             text = _with_items(s, pool)
             key = fold(text)[:80]
-            if key in used_text:
+            if key in used_text or fold(s.text)[:60] in quoted:  # a statement quotes it already
                 continue
             # Once the calculator has given the figures, a passage sentence brings context, not
             # other figures (a brochure's table holds every year's and every age's amount).
@@ -285,6 +288,23 @@ def compose(
     if _word_count(answer) > max_words + 40:
         answer = _truncate(answer, max_words, None) or answer
     return answer
+
+
+def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 0.6) -> list[tuple[float, Sentence]]:
+    """The sentences worth showing, best first: those within `keep` of the best one; for a message
+    that asks several things, each part's own best sentences in turn (part 1's best, part 2's
+    best, then the next ones), so that every part gets its answer."""
+    readings = [question] if len(question.parts) < 2 else [analysed(p) for p in question.parts]
+    lists = []
+    for reading in readings:
+        ranked = read_on(reading, [(score, s) for score, s in rank(reading, pool) if score > 0], pool)
+        if ranked:
+            best = ranked[0][0]
+            lists.append([(score, s) for score, s in ranked if score >= keep * best])
+    merged: list[tuple[float, Sentence]] = []
+    for row in zip_longest(*lists):
+        merged.extend(pair for pair in row if pair is not None and pair[1] not in {s for _, s in merged})
+    return merged
 
 
 def read_on(

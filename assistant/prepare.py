@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import zip_longest
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
@@ -20,6 +21,7 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from assistant import answer_text, guard
 from assistant.calculator.money import find_amounts
 from assistant.calculator.result import Calculation
+from assistant.conditions import limit_checks
 from assistant.config import Settings
 from assistant.extractive import calculation_sentences
 from assistant.followup import Standalone, resolve
@@ -85,6 +87,18 @@ def order_by_scheme(passages: Sequence[Passage], schemes: Sequence[str]) -> list
     return chosen or list(passages)
 
 
+def _in_turn(lists: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
+    """The first of each list, then the second of each…, without repeats, up to k."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    for row in zip_longest(*lists):
+        for p in row:
+            if p is not None and p.chunk_id not in seen and len(out) < k:
+                out.append(p)
+                seen.add(p.chunk_id)
+    return out
+
+
 class Preparation:
     """The preparation pipeline; the search, the calculator and the rewriting model are looked up
     through callables, so that the Assistant can load them lazily and tests can inject fakes."""
@@ -119,8 +133,14 @@ class Preparation:
 
     def _retrieve(self, state: dict) -> list[Passage]:
         standalone: Standalone = state["standalone"]
+        k, schemes = self.settings.retrieval_k, standalone.schemes or None
         try:
-            found = self._search()(standalone.question, k=self.settings.retrieval_k, schemes=standalone.schemes or None)
+            found = self._search()(standalone.question, k=k, schemes=schemes)
+            parts = analysed(standalone.message).parts
+            if len(parts) > 1:
+                # Each question of the message finds its own passages, taken in turn with the whole's.
+                lists = [found, *(self._search()(part, k=k, schemes=schemes) for part in parts)]
+                found = _in_turn(lists, k)
             # Orders planted in a document (prompt injection) never reach the prompt, the answer or the guard.
             return [without_instructions(p) for p in found]
         except Exception as exc:
@@ -137,7 +157,19 @@ class Preparation:
             in_conversation,
             min_coverage=self.settings.scope_min_coverage,
             states_situation=states_situation,
+            similarity=self._similarity,
+            min_similarity=self.settings.scope_min_similarity,
+            accept_similarity=self.settings.scope_accept_similarity,
         )
+
+    def _similarity(self, text: str) -> float | None:
+        """How near in meaning the closest passage is (the dense retrieval's cosine score)."""
+        try:
+            found = self._search()(text, k=1, mode="dense", schemes=[])
+        except Exception as exc:  # no evidence rather than a failed request
+            log.warning("dense search for the scope failed: %s", exc)
+            return None
+        return found[0].score if found and "dense" in found[0].retrievers else None
 
     def _calculate(self, state: dict) -> list[Calculation]:
         """The calculator on the message with the conversation's slots; a follow-up that states no
@@ -147,17 +179,38 @@ class Preparation:
         standalone: Standalone = state["standalone"]
         route = self._route()
         first = standalone.question if standalone.rewritten_by == "model" else standalone.message
+        schemes = standalone.schemes or None
         try:
-            found = list(route(analysed(first), standalone.slots, standalone.schemes or None))
+            found = self._per_part(route, analysed(first), standalone)
+            if not found:
+                found = list(route(analysed(first), standalone.slots, schemes))
             if not found and standalone.followup and first != standalone.question:
-                found = list(route(analysed(standalone.question), standalone.slots, standalone.schemes or None))
+                found = list(route(analysed(standalone.question), standalone.slots, schemes))
         except Exception as exc:  # no figure rather than a wrong one
             log.error("calculator failed: %s", exc)
             return []
         kept = relevant_calculations(analysed(first), standalone.schemes, found, state["retrieved"])
+        try:
+            kept += [c for c in limit_checks(analysed(first), state["retrieved"]) if c not in kept]
+        except Exception as exc:  # no verdict rather than a failed answer
+            log.error("limit check failed: %s", exc)
         if len(kept) < len(found):
             log.info("calculations about another subject left out: %s", [c.name for c in found if c not in kept])
         return kept
+
+    @staticmethod
+    def _per_part(route: Route, question: Question, standalone: Standalone) -> list[Calculation]:
+        """A message that asks several things ("cb dure une CIP et cb on touche à 21 ans ?") gets
+        the calculations of each part, with the message's schemes and facts; [] for one part."""
+        if len(question.parts) < 2:
+            return []
+        schemes = standalone.schemes or list(question.schemes) or None
+        found: list[Calculation] = []
+        for part in question.parts:
+            for c in route(analysed(part), standalone.slots, schemes):
+                if c not in found:
+                    found.append(c)
+        return found
 
     def _context(self, state: dict) -> list[Passage]:
         """The passages shown (numbered): the question's scheme first, plus the source passage of

@@ -23,8 +23,10 @@ from assistant.calculator.intents import COUNT_INTENTS, in_domain
 from assistant.calculator.slots import Slots, extract_slots
 from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
 from assistant.lexical import analyze
+from assistant.limits import Quantity, quantities
 from assistant.query import Query, normalize, understand
 from assistant.schemes import detect_region, detect_schemes, load_vocabulary
+from assistant.sentences import split as split_sentences
 from assistant.text import fold
 
 # The calculator's count vocabulary, plus the elided form it lacks ("combien d'heures").
@@ -86,6 +88,36 @@ def label_tokens(schemes: Sequence[str]) -> set[str]:
 def weighty(focus: dict[str, float]) -> set[str]:
     """The terms neither neutral nor a vocabulary expansion (full weight, down-weighted ones < 0.5)."""
     return {t for t, w in focus.items() if w >= 0.5}
+
+
+@lru_cache
+def _opens() -> re.Pattern[str]:
+    """Where a clause that asks something starts (vocabulary.yaml, `question: opens`)."""
+    cues = (load_vocabulary().raw.get("question", {}) or {}).get("opens", []) or []
+    return re.compile(r"(?:^|(?<=[\s,;:(]))(?:" + "|".join(cues) + ")") if cues else re.compile(r"(?!)")
+
+
+@lru_cache
+def _wh() -> re.Pattern[str]:
+    cues = (load_vocabulary().raw.get("question", {}) or {}).get("wh", []) or []
+    return re.compile(r"(?:^|(?<=[\s,;:(']))(?:" + "|".join(cues) + ")") if cues else re.compile(r"(?!)")
+
+
+_OWN_TERMS = 2  # fewer words of its own, and a question leans on the sentence that says what it is about
+_QUESTION_END = re.compile(r"(?<=\?)\s+")
+_JOINT = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*$")
+
+
+def _clauses(sentence: str) -> list[str]:
+    """An asking sentence cut where each of its questions opens, after a comma or an "et" ("cb
+    dure une CIP et cb on touche ?" is two), the framing before the first one dropped ("Pour mon
+    cours au CEFA, tu peux…"); a word that asks in mid-clause ("je m'inscris où ?") cuts nothing."""
+    folded = fold(sentence)
+    cuts = [m.start() for m in _opens().finditer(folded) if _JOINT.search(folded[: m.start()])]
+    if not cuts:
+        return [sentence]
+    pieces = [sentence[a:b] for a, b in zip(cuts, [*cuts[1:], len(sentence)], strict=True)]
+    return [p.strip(" ,;:") for p in (_JOINT.sub("", p.rstrip()) if i < len(pieces) - 1 else p for i, p in enumerate(pieces))]
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,6 +206,57 @@ class Question:
             return False
         # ("pas belge", "quel âge": words that are neutral for the scope but say what is asked)
         return not self.asked_terms and not set(self.content_terms) - self.scheme_tokens
+
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """The message's sentences (a "?" ends one even before a lower-case word: users type so)."""
+        out: list[str] = []
+        for piece in _QUESTION_END.split(self.text.strip()):
+            out.extend(s.strip() for s in split_sentences(piece) if s.strip())
+        return tuple(out)
+
+    @cached_property
+    def parts(self) -> tuple[str, ...]:
+        """What the message asks, one clause per question, without the story around it (no
+        asking sentence: the last one). Each is answered on its own; one that has nothing of its
+        own to go on ("et cb on touche ?") borrows the message's scheme and facts."""
+        sentences = self.sentences
+        if not sentences:
+            return (self.text,)
+        asking = [i for i, s in enumerate(sentences) if s.endswith("?") or _opens().search(fold(s))]
+        out: list[str] = []
+        for i in asking or [len(sentences) - 1]:
+            out.extend(c for c in _clauses(sentences[i]) if c and c not in out)
+        return tuple(out) or (self.text,)
+
+    @cached_property
+    def is_yes_no(self) -> bool:
+        """Asks yes or no ("on peut faire une CIP de 8 mois ?"): a question with no word that
+        asks for a thing (vocabulary.yaml, `question: wh`)."""
+        return "?" in self.text and not _wh().search(fold(" ".join(self.parts)))
+
+    @cached_property
+    def stated(self) -> tuple[Quantity, ...]:
+        """The quantities the user states, story included ("8 mois", "15h par semaine")."""
+        return tuple(quantities(self.text))
+
+    @cached_property
+    def asked(self) -> Question:
+        """The question without its story, what the scope is judged on. A question with little
+        of its own to go on ("Il a raison ?", "c'est combien ?") keeps its whole sentence, then
+        the sentence before it, which says what it is about."""
+        sentences = self.sentences
+        kept: list[str] = []
+        for part in self.parts:
+            if len(analysed(part).content_terms) < _OWN_TERMS:
+                where = next((i for i, s in enumerate(sentences) if part in s), None)
+                part = sentences[where] if where is not None else part
+                if where and len(analysed(part).content_terms) < _OWN_TERMS:
+                    part = f"{sentences[where - 1]} {part}"
+            if part not in kept:
+                kept.append(part)
+        text = " ".join(kept)
+        return self if text == self.text else analysed(text)
 
     # --- its words -------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ amount and names who does (competent_body and the bodies the passages name).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.calculator.result import Calculation
@@ -53,26 +53,39 @@ def assess_domain(
     conversation_in_domain: bool = False,
     min_coverage: float = 0.6,
     states_situation: bool = False,
+    similarity: Callable[[str], float | None] | None = None,
+    min_similarity: float = 0.3,
+    accept_similarity: float = 0.5,
 ) -> DomainDecision:
-    """Is the user's message about the assistant's domain? (judged on the message itself, so a
-    change of topic in a conversation is noticed; a message that only states the user's situation
-    — "et si je suis pas qualifié ?" — continues a conversation in the domain)."""
+    """Is what the user asks about the assistant's domain? Judged on the question without its story
+    (Question.asked: "je suis en stage au CEFA… tu me donnes une recette ?" asks for a recipe) and
+    on the message itself, so a change of topic in a conversation is noticed; a message that only
+    states the user's situation ("et si je suis pas qualifié ?") continues a conversation in the
+    domain. Without a domain word in the question, its words must occur in the retrieved passages
+    and the closest passage must be near in meaning (`similarity`: the dense retrieval's score);
+    a question very near in meaning is in the domain whatever its words."""
     if message.has_off_topic_word:
         return DomainDecision(False, False, "off-topic")
-    if message.has_domain_word:
+    asked = message.asked
+    if asked.has_domain_word:
         return DomainDecision(True, False, "domain-word")
     if conversation_in_domain and states_situation:
         return DomainDecision(True, False, "follow-up")
-    terms = message.content_terms
+    terms = asked.content_terms
     if not terms:
+        if message.has_domain_word:
+            return DomainDecision(True, False, "domain-word")
         if conversation_in_domain:
             return DomainDecision(True, False, "follow-up")
         return DomainDecision(False, True, "vague")
     known = _passage_tokens(passages)
     coverage = sum(1 for t in terms if t in known) / len(terms)
-    if coverage >= min_coverage:
+    near = similarity(asked.text) if similarity is not None else None
+    if near is not None and near >= accept_similarity:
+        return DomainDecision(True, False, "similarity", coverage)
+    if coverage >= min_coverage and (near is None or near >= min_similarity):
         return DomainDecision(True, False, "retrieval", coverage)
-    return DomainDecision(False, False, "off-domain", coverage)
+    return DomainDecision(False, False, "asked-off-domain" if message.has_domain_word else "off-domain", coverage)
 
 
 def _calculation_words(calculation: Calculation) -> set[str]:

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.lexical import analyze
-from assistant.passages import section_label
+from assistant.passages import MERGE_SEPARATOR, section_label
 from assistant.text import BULLET, fold, normalize_spaces
 
 # Citation markers: "[1]", "[1, 2]", "[1][2]", "[Source 1]", "[source 2, 3]".
@@ -140,18 +140,25 @@ def units(body: str) -> list[tuple[str, bool, bool]]:
     return [(str(u[0]), bool(u[1]), bool(u[2])) for u in found if u[0]]
 
 
-def split_body(text: str) -> list[tuple[str, bool]]:
-    """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
-    out: list[tuple[str, bool]] = []
+def _titled(text: str) -> list[tuple[str, bool, str]]:
+    """Sentences and list items of a passage body with the heading they stand under ("" before any)."""
+    out: list[tuple[str, bool, str]] = []
+    title = ""
     for unit, is_item, heading in units(text):
         if heading:
+            title = unit
             continue
         parts = [unit] if is_item else split(unit)
         for part in parts:
             part = part.strip()
             if len(part) >= 3 and not part.endswith("?"):
-                out.append((part, is_item))
+                out.append((part, is_item, title))
     return out
+
+
+def split_body(text: str) -> list[tuple[str, bool]]:
+    """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
+    return [(part, is_item) for part, is_item, _ in _titled(text)]
 
 
 @dataclass(frozen=True)
@@ -168,21 +175,24 @@ class Sentence:
     item: bool  # a list item
     heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
     negated: bool = False  # denies something; a list item takes the polarity of its intro line
+    title: str = ""  # the heading it stands under in its passage, else the passage's section name
 
 
 @lru_cache(maxsize=2048)
 def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...]:
     """The sentences of one passage body (marker n = its number in the context)."""
     heading = frozenset(analyze(section))
-    parts = split_body(body)
+    parts = _titled(body)
     label = section_label(section)
+    # Short sibling sections merged into one passage: its first lines stand under the first one.
+    opening = section_label(section.split(MERGE_SEPARATOR)[0])
     if parts and parts[0][1] and label:
         # A passage that opens on a list: its section title introduces it ("2ème année du master
         # (environ 106 jours)" over a list of dates).
-        parts.insert(0, (label, False))
+        parts.insert(0, (label, False, ""))
     out: list[Sentence] = []
     intro_negated = False
-    for position, (sentence, is_item) in enumerate(parts):
+    for position, (sentence, is_item, title) in enumerate(parts):
         # "...voici les conditions :" or an unpunctuated line right above list items.
         followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
         intro = sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
@@ -199,6 +209,7 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
                 item=is_item,
                 heading=heading,
                 negated=denies or (is_item and intro_negated),
+                title=title or opening,
             )
         )
         if not is_item:

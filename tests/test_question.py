@@ -51,3 +51,29 @@ def test_readings_cannot_be_changed_by_a_caller() -> None:
     q = analysed("la cip c combien à 18 ans ?")
     assert isinstance(q.schemes, tuple) and isinstance(q.content_terms, tuple)
     assert isinstance(q.scheme_tokens, frozenset) and isinstance(q.asked_terms, frozenset)
+
+
+def test_the_parts_of_a_message_are_its_questions_without_the_story() -> None:
+    q = analysed("Je suis en stage au CEFA depuis un mois. Pour mon cours de maths, tu peux me résoudre une équation ?")
+    assert q.parts == ("tu peux me résoudre une équation ?",)
+    assert not q.asked.has_domain_word
+
+
+def test_two_questions_joined_by_et_are_two_parts() -> None:
+    q = analysed("cb de temps dure une CIP et cb on touche a 21 ans ?")
+    assert q.parts == ("cb de temps dure une CIP", "cb on touche a 21 ans ?")
+
+
+def test_a_word_that_asks_in_mid_clause_cuts_nothing() -> None:
+    assert analysed("je dois demander une dispense à qui ?").parts == ("je dois demander une dispense à qui ?",)
+
+
+def test_a_question_with_little_of_its_own_keeps_the_sentence_before_it() -> None:
+    q = analysed("Mon patron IFAPME veut que je vienne le dimanche. Il a le droit ?")
+    assert q.parts == ("Il a le droit ?",)
+    assert q.asked.text == "Mon patron IFAPME veut que je vienne le dimanche. Il a le droit ?"
+
+
+def test_yes_no_questions_are_those_that_ask_for_no_thing() -> None:
+    assert analysed("on peut faire une CIP de 8 mois ?").is_yes_no
+    assert not analysed("combien dure une CIP ?").is_yes_no

@@ -133,3 +133,24 @@ def test_bodies_name_the_competent_body_and_those_of_the_passages() -> None:
     text = scope.bodies(["cip"], [CIP, SIP])
     assert text.startswith("Bruxelles Formation ou Actiris")
     assert "votre CPAS" in text
+
+
+def test_scope_is_judged_on_what_is_asked_not_on_the_story() -> None:
+    message = Q("Je suis en stage IFAPME chez un maçon. Tu me donnes une recette de tarte au riz ?")
+    decision = scope.assess_domain(message, PASSAGES)
+    assert not decision.in_domain and decision.reason == "asked-off-domain"
+    # The same story with a question about the stage itself stays in the domain.
+    assert scope.assess_domain(Q("Je suis chez un maçon. Ma convention de stage dure combien ?"), PASSAGES).in_domain
+
+
+def test_a_question_far_in_meaning_from_every_passage_is_declined_even_with_shared_words() -> None:
+    question = Q("le bénéfice est perdu si ça dépasse ?")  # in scope by its words alone (see above)
+    assert scope.assess_domain(question, PASSAGES, similarity=lambda text: 0.9).in_domain
+    far = scope.assess_domain(question, PASSAGES, similarity=lambda text: 0.1, min_similarity=0.3)
+    assert not far.in_domain
+
+
+def test_a_question_near_in_meaning_is_in_scope_whatever_its_words() -> None:
+    question = Q("et sinon une bonne pizzeria a namur ?")
+    near = scope.assess_domain(question, PASSAGES, similarity=lambda text: 0.8, accept_similarity=0.5)
+    assert near.in_domain and near.reason == "similarity"

@@ -1,0 +1,197 @@
+"""Yes or no by the source's condition: the user's quantity against the limit a passage states.
+
+"On peut faire une CIP de 8 mois ?" — the brochure says "1 à 6 mois": 8 is above the limit, so the
+answer is no, with the sentence that says so. Quantities and limits are read from the text (units,
+per-period and the words that say "at most" / "at least" are in vocabulary.yaml, `limits:`); only
+a quantity and a limit of the same unit and period are compared. The verdict is the assistant's
+sentence; the limit is the brochure's, quoted with its citation marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from assistant.calculator.money import parse_number
+from assistant.schemes import load_vocabulary
+from assistant.text import fold
+
+_WINDOW = 45  # characters before a figure where "maximum", "au moins"… still qualify it
+_NUMBER = re.compile(r"(?<![\d.,/])\d+(?:[.,]\d+)?(?![\d.,]\d)")
+# "12 mois maximum", "4 semaines au moins": the bound said after the figure and its unit.
+_AFTER_MOST = re.compile(r"\s*\w+\s*(?:/\s*\w+\s*)?(?:maximum|max\b|au plus|au maximum)")
+_AFTER_LEAST = re.compile(r"\s*\w+\s*(?:/\s*\w+\s*)?(?:minimum|au moins|au minimum)")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: Decimal
+    unit: str  # a key of `limits: units` ("mois")
+    per: str | None  # a key of `limits: per` ("semaine"), or None
+    text: str  # as written ("8 mois")
+
+    @property
+    def kind(self) -> tuple[str, str | None]:
+        return (self.unit, self.per)
+
+
+@dataclass(frozen=True)
+class Limit:
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    per: str | None
+
+    def holds(self, q: Quantity) -> bool | None:
+        """Within the limit? None at an age bound itself: "jusqu'au jour de ses 24 ans" holds on
+        that day only, and "j'ai 24 ans" does not say which day it is."""
+        if self.unit == "ans" and q.value in (self.low, self.high):
+            return None
+        return (self.low is None or q.value >= self.low) and (self.high is None or q.value <= self.high)
+
+    def describe(self, q: Quantity) -> str:
+        """What the comparison found, in French ("au-dessus du maximum")."""
+        if self.high is not None and q.value > self.high:
+            return "au-delà du maximum"
+        if self.low is not None and q.value < self.low:
+            return "en dessous du minimum"
+        return "dans la limite"
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    quantity: re.Pattern[str]
+    span: re.Pattern[str]
+    at_most: re.Pattern[str]
+    at_least: re.Pattern[str]
+    units: dict[str, re.Pattern[str]]
+    per: dict[str, re.Pattern[str]]
+
+
+@lru_cache
+def _patterns() -> _Patterns:
+    spec = load_vocabulary().raw.get("limits", {}) or {}
+    units = {name: re.compile("(?:" + "|".join(p) + ")") for name, p in (spec.get("units") or {}).items()}
+    per = {name: re.compile("(?:" + "|".join(p) + ")") for name, p in (spec.get("per") or {}).items()}
+    unit_alt = "|".join(f"(?:{p.pattern})" for p in units.values()) or "(?!)"
+    number = r"\d+(?:[.,]\d+)?"
+    return _Patterns(
+        quantity=re.compile(rf"(?<![\d.,/])({number})\s*(?:{unit_alt})"),
+        span=re.compile(rf"(?<![\d.,/])(?:de\s+|entre\s+)?({number})\s*(?:a|-|et)\s*({number})\s*(?:{unit_alt})"),
+        at_most=re.compile("(?:" + "|".join(spec.get("at_most") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
+        at_least=re.compile("(?:" + "|".join(spec.get("at_least") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
+        units=units,
+        per=per,
+    )
+
+
+def _unit_at(folded: str, start: int) -> tuple[str, str | None] | None:
+    """The unit written at `start` (just after a number) and the period that may follow it."""
+    p = _patterns()
+    rest = folded[start:].lstrip()
+    for name, pattern in p.units.items():
+        m = pattern.match(rest)
+        if m:
+            after = rest[m.end() : m.end() + 20].lstrip()
+            period = next((k for k, q in p.per.items() if q.match(after)), None)
+            return name, period
+    return None
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The quantities a user states ("8 mois", "15h par semaine", "24 ans")."""
+    folded = fold(text)
+    out: list[Quantity] = []
+    for m in _patterns().quantity.finditer(folded):
+        value = parse_number(m.group(1))
+        unit = _unit_at(folded, m.end(1))
+        if value is not None and unit is not None:
+            out.append(Quantity(value, unit[0], unit[1], _spelled(m.group(1), *unit)))
+    return out
+
+
+def _spelled(number: str, unit: str, per: str | None) -> str:
+    """"42 heures par semaine": the user's quantity in words the answer can show."""
+    return f"{number} {unit}" + (f" par {per}" if per else "")
+
+
+def limits(sentence: str) -> list[Limit]:
+    """The limits a sentence states: a span ("1 à 6 mois") or a bound said before a figure."""
+    folded = fold(sentence)
+    p = _patterns()
+    out: list[Limit] = []
+    used: list[tuple[int, int]] = []
+    for m in p.span.finditer(folded):
+        low, high = parse_number(m.group(1)), parse_number(m.group(2))
+        unit = _unit_at(folded, m.end(2))
+        if low is not None and high is not None and unit is not None and low < high:
+            out.append(Limit(low, high, unit[0], unit[1]))
+            used.append(m.span())
+    for m in _NUMBER.finditer(folded):
+        if any(a <= m.start() < b for a, b in used):
+            continue
+        value = parse_number(m.group(0))
+        # The unit after the figure, else the one the sentence is about ("Le nombre d'heures de
+        # travail par semaine ne peut excéder 38").
+        unit = _unit_at(folded, m.end()) or _subject_unit(folded[: m.start()])
+        if value is None or unit is None:
+            continue
+        before = folded[max(0, m.start() - _WINDOW) : m.start()]
+        after = folded[m.end() : m.end() + 25]
+        if p.at_most.search(before) or _AFTER_MOST.match(after):
+            out.append(Limit(None, value, unit[0], unit[1]))
+        elif p.at_least.search(before) or _AFTER_LEAST.match(after):
+            out.append(Limit(value, None, unit[0], unit[1]))
+    return out
+
+
+def _subject_unit(before: str) -> tuple[str, str | None] | None:
+    """The last unit word written before a figure ("d'heures … par semaine"), with its period."""
+    p = _patterns()
+    periods = [m.span() for q in p.per.values() for m in q.finditer(before)]
+    best: tuple[int, str] | None = None
+    for name, pattern in p.units.items():
+        for m in re.finditer(rf"\b(?:{pattern.pattern})", before):
+            in_period = any(a <= m.start() < b for a, b in periods)  # "par semaine" is a period
+            if len(m.group(0)) > 1 and not in_period and (best is None or m.start() > best[0]):
+                best = (m.start(), name)
+    if best is None:
+        return None
+    period = next((k for k, q in p.per.items() if q.search(before[best[0] :])), None)
+    return best[1], period
+
+
+@dataclass(frozen=True)
+class Verdict:
+    quantity: Quantity
+    limit: Limit
+    holds: bool
+
+
+def compare(stated: Sequence[Quantity], sentence: str) -> list[Verdict]:
+    """Each of the user's quantities against the sentence's limits of the same unit and period
+    (undecided comparisons left out)."""
+    out = []
+    for q in stated:
+        for lim in limits(sentence):
+            if (lim.unit, lim.per) == q.kind and (holds := lim.holds(q)) is not None:
+                out.append(Verdict(q, lim, holds))
+    return out
+
+
+def statement(verdict: Verdict, sentence: str, section: str = "") -> str:
+    """The verdict in French, then the brochure's sentence quoted (with its section when the
+    sentence alone is a bare figure: "Quelle durée ? — 1 à 6 mois.")."""
+    q, lim = verdict.quantity, verdict.limit
+    if verdict.holds:
+        head = f"{q.text} reste dans la limite indiquée"
+    elif lim.high is not None and q.value > lim.high:
+        head = f"Non : {q.text}, c'est au-delà du maximum indiqué"
+    else:
+        head = f"Non : {q.text}, c'est en dessous du minimum indiqué"
+    quoted = sentence.strip().rstrip(".")
+    where = f" ({section})" if section and len(quoted.split()) < 8 else ""
+    return f"{head} : « {quoted} »{where}"
