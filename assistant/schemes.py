@@ -43,19 +43,29 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     )
 
 
-def _first_hits(text: str, table: dict[str, list[re.Pattern[str]]]) -> list[str]:
+# "pas un master", "pas en master", "sans CIP", "ni l'IFAPME": a scheme named to be ruled out.
+_RULED_OUT = re.compile(r"\b(?:pas|non|sans|ni|plutot que|au lieu d)\W+(?:(?:un|une|en|le|la|l|de|du|d|dans|par)\W+){0,2}$")
+
+
+def _first_hits(text: str, table: dict[str, list[re.Pattern[str]]], ruled_out: bool = False) -> list[str]:
     folded = fold(text)
     hits: list[tuple[int, str]] = []
     for key, patterns in table.items():
-        positions = [m.start() for p in patterns if (m := p.search(folded))]
+        positions = [
+            m.start()
+            for p in patterns
+            for m in p.finditer(folded)
+            if not (ruled_out and _RULED_OUT.search(folded[max(0, m.start() - 30) : m.start()]))
+        ]
         if positions:
             hits.append((min(positions), key))
     return [key for _, key in sorted(hits)]
 
 
 def detect_schemes(text: str) -> list[str]:
-    """Scheme ids named in the text, in order of first mention."""
-    return _first_hits(text, load_vocabulary().schemes)
+    """Scheme ids named in the text, in order of first mention; a scheme the user rules out ("CIP
+    classique, pas un master") is not one of them."""
+    return _first_hits(text, load_vocabulary().schemes, ruled_out=True)
 
 
 def detect_region(text: str) -> str | None:

@@ -63,7 +63,8 @@ def assess_domain(
     states the user's situation ("et si je suis pas qualifié ?") continues a conversation in the
     domain. Without a domain word in the question, its words must occur in the retrieved passages
     and the closest passage must be near in meaning (`similarity`: the dense retrieval's score);
-    a question very near in meaning is in the domain whatever its words."""
+    a question very near in meaning is in the domain whatever its words, and in a conversation
+    about the domain, one that is not far in meaning continues it."""
     if message.has_off_topic_word:
         return DomainDecision(False, False, "off-topic")
     asked = message.asked
@@ -83,6 +84,10 @@ def assess_domain(
     near = similarity(asked.text) if similarity is not None else None
     if near is not None and near >= accept_similarity:
         return DomainDecision(True, False, "similarity", coverage)
+    if conversation_in_domain and near is not None and near >= min_similarity:
+        # The conversation's topic carries over unless the new message is clearly elsewhere: far
+        # in meaning from every passage ("et sinon une bonne pizzeria ?").
+        return DomainDecision(True, False, "follow-up", coverage)
     if coverage >= min_coverage and (near is None or near >= min_similarity):
         return DomainDecision(True, False, "retrieval", coverage)
     return DomainDecision(False, False, "asked-off-domain" if message.has_domain_word else "off-domain", coverage)

@@ -77,3 +77,9 @@ def test_a_question_with_little_of_its_own_keeps_the_sentence_before_it() -> Non
 def test_yes_no_questions_are_those_that_ask_for_no_thing() -> None:
     assert analysed("on peut faire une CIP de 8 mois ?").is_yes_no
     assert not analysed("combien dure une CIP ?").is_yes_no
+
+
+def test_a_scheme_the_user_rules_out_is_not_the_questions() -> None:
+    assert analysed("CIP classique à Bruxelles (pas un master), c'est combien ?").schemes == ("cip",)
+    assert analysed("je suis en CIP, pas en IFAPME").schemes == ("cip",)
+    assert analysed("master en alternance ou CIP ?").schemes == ("cip-master", "cip")

@@ -154,3 +154,11 @@ def test_a_question_near_in_meaning_is_in_scope_whatever_its_words() -> None:
     question = Q("et sinon une bonne pizzeria a namur ?")
     near = scope.assess_domain(question, PASSAGES, similarity=lambda text: 0.8, accept_similarity=0.5)
     assert near.in_domain and near.reason == "similarity"
+
+
+def test_a_follow_up_not_far_in_meaning_continues_the_conversation() -> None:
+    question = Q("et si la boite prefere payer autrement ?")
+    assert scope.assess_domain(question, PASSAGES, conversation_in_domain=True, similarity=lambda text: 0.35).in_domain
+    elsewhere = scope.assess_domain(Q("et sinon une bonne pizzeria a namur ?"), PASSAGES, conversation_in_domain=True,
+                                    similarity=lambda text: 0.2)
+    assert not elsewhere.in_domain
