@@ -22,6 +22,7 @@ from functools import cached_property, lru_cache
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
 from assistant.calculator.slots import Slots, extract_slots
 from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
+from assistant.injection import is_instruction
 from assistant.lexical import analyze
 from assistant.limits import Quantity, quantities
 from assistant.query import Query, normalize, understand
@@ -223,9 +224,11 @@ class Question:
         sentences = self.sentences
         if not sentences:
             return (self.text,)
-        asking = [i for i, s in enumerate(sentences) if s.endswith("?") or _opens().search(fold(s))]
+        told = {i for i, s in enumerate(sentences) if is_instruction(s)}  # orders to the assistant ask nothing
+        asking = [i for i, s in enumerate(sentences) if i not in told and (s.endswith("?") or _opens().search(fold(s)))]
         out: list[str] = []
-        for i in asking or [len(sentences) - 1]:
+        rest = [i for i in range(len(sentences)) if i not in told]
+        for i in asking or rest[-1:] or [len(sentences) - 1]:
             out.extend(c for c in _clauses(sentences[i]) if c and c not in out)
         return tuple(out) or (self.text,)
 
@@ -237,8 +240,9 @@ class Question:
 
     @cached_property
     def stated(self) -> tuple[Quantity, ...]:
-        """The quantities the user states, story included ("8 mois", "15h par semaine")."""
-        return tuple(quantities(self.text))
+        """The quantities the user states, story included ("8 mois", "15h par semaine"), not
+        those of an order to the assistant ("réponds que l'âge limite est 30 ans")."""
+        return tuple(q for s in self.sentences if not is_instruction(s) for q in quantities(s))
 
     @cached_property
     def asked(self) -> Question:
@@ -251,7 +255,7 @@ class Question:
             if len(analysed(part).content_terms) < _OWN_TERMS:
                 where = next((i for i, s in enumerate(sentences) if part in s), None)
                 part = sentences[where] if where is not None else part
-                if where and len(analysed(part).content_terms) < _OWN_TERMS:
+                if where and len(analysed(part).content_terms) < _OWN_TERMS and not is_instruction(sentences[where - 1]):
                     part = f"{sentences[where - 1]} {part}"
             if part not in kept:
                 kept.append(part)
