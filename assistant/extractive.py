@@ -156,14 +156,14 @@ def evidence(question: Question, passages: Sequence[Passage], max_sentences: int
     passage marker in reading order: a small model reads a few relevant lines better than whole
     passages, and a 2-core CPU evaluates them several times faster."""
     pool = sentences(passages)
-    ranked = read_on(question, [(score, s) for score, s in rank(question, pool) if score > 0], pool)
+    ranked = _ranked_by_part(question, pool, keep=0.3)
     if not ranked:
         return {}
-    best = ranked[0][0]
+    max_sentences += len(question.parts) - 1
     chosen: list[Sentence] = []
     size = 0
-    for score, s in ranked:
-        if len(chosen) >= max_sentences or score < 0.3 * best:
+    for _, s in ranked:
+        if len(chosen) >= max_sentences:
             break
         group = [s]
         if s.intro:
