@@ -72,6 +72,7 @@ def assert_guarded(question: str, calculations: list[Calculation]) -> None:
         ("moi je suis pas qualifié, mon frère oui il est qualifié", "qualifications", [False, True]),
         ("ma copine en 1re et moi en 2e année", "years", [1, 2]),
         ("en 1re ou en 2e année ifapme, combien ?", "years", [1, 2]),
+        ("différence entre qualifié et non qualifié en 1re année ifapme ?", "qualifications", [True, False]),
         ("à 18 et à 21 ans, combien en CIP ?", "ages", [18, 21]),
     ],
 )
@@ -163,6 +164,14 @@ def test_difference_between_two_people_over_six_months() -> None:
     assert found[-1].formula == "6.211,20 € (à 21 ans) − 5.093,40 € (à 18 ans) = 1.117,80 €"
     assert "qu'à 18 ans" in found[-1].statement
     assert found[-1].statement.startswith("Différence : à 21 ans, c'est 1.117,80 € de plus")
+    assert_guarded(q, found)
+
+
+def test_difference_between_two_situations() -> None:
+    q = "différence entre qualifié et non qualifié en 1re année ifapme ?"
+    found = route(q)
+    assert [c.result for c in found] == [D("908.33"), D("625.60"), D("282.73")]  # 908,33 € − 625,60 €
+    assert found[-1].statement == "Différence : qualifié, c'est 282,73 € de plus que non qualifié (908,33 € − 625,60 €)."
     assert_guarded(q, found)
 
 

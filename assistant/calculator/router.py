@@ -266,7 +266,9 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
     kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
         kinds = ["family_allowance", "dependent", "tax"]
-    asks_amount = not counts and not kinds and any(i in intents for i in ("amount", "total", "yearly"))
+    # "différence entre qualifié et non qualifié ?": a difference between two situations' amounts.
+    compared = "difference" in intents and (len(situations(merged)) > 1 or len(merged.dates) > 1)
+    asks_amount = not counts and not kinds and (compared or any(i in intents for i in ("amount", "total", "yearly")))
 
     out: list[Calculation] = []
     if asks_amount:

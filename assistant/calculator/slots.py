@@ -339,19 +339,17 @@ def _single_parent(t: _Text) -> bool | None:
     return None
 
 
-def _several(folded: str, hits: Sequence[tuple[object, int, int]], joined: bool = True) -> bool:
-    """Are these values one per person or situation? When the text names two people, or (`joined`)
-    when each value is joined to the next ("à 18 et à 21 ans", "en 1re ou en 2e année")."""
+def _several(folded: str, hits: Sequence[tuple[object, int, int]], joined: str = "joined") -> bool:
+    """Are these values one per person or situation? When the text names two people, or when each
+    value is joined to the next by the `joined` pattern of vocabulary.yaml ("à 18 et à 21 ans")."""
     people = load_vocabulary().slots["people"]
     if len({m.group(0) for m in re.finditer(people["persons"], folded)}) >= 2:
         return True
-    if not joined:
-        return False
     ordered = sorted(hits, key=lambda h: h[1])
-    return all(re.match(people["joined"], folded[a[2]:b[1]]) for a, b in zip(ordered, ordered[1:], strict=False))
+    return all(re.match(people[joined], folded[a[2]:b[1]]) for a, b in zip(ordered, ordered[1:], strict=False))
 
 
-def _plural(folded: str, hits: Sequence[tuple[V, int, int]], joined: bool = True) -> list[V]:
+def _plural(folded: str, hits: Sequence[tuple[V, int, int]], joined: str = "joined") -> list[V]:
     """The values of one slot in the order written, kept when they are several people's or
     situations' (two different values at least); otherwise empty."""
     values = [h[0] for h in sorted(hits, key=lambda h: h[1])]
@@ -400,8 +398,8 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
         intents=detect_intents(text),
         ages=_plural(folded, ages),
         years=_plural(folded, years),
-        # "qualifié ou non qualifié" is one person who does not say which: only people count.
-        qualifications=_plural(folded, qualifications, joined=False),
+        # "qualifié ou non qualifié" is one person who does not say which; "qualifié et non qualifié" both.
+        qualifications=_plural(folded, qualifications, joined="joined_both"),
         training_years=int(training_years) if training_years is not None else None,
         months_per_year=int(months_per_year) if months_per_year is not None else None,
         dates=dates if len(dates) > 1 else [],
