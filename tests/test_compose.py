@@ -228,6 +228,7 @@ def test_total_over_years_states_the_assumed_months() -> None:
     found = route(q)
     assert found[-1].result == D("31288.56")  # 12 × (625,60 € + 908,29 € + 1.073,49 €)
     assert found[-1].notes[0].startswith("Hypothèse : 12 mois par année de formation")
+    assert "(12 mois par année, hypothèse)" in found[-1].statement
     assert_guarded(q, found)
 
 

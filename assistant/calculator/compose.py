@@ -186,8 +186,8 @@ def over_years(parts: Sequence[tuple[int, Calculation]], months: int, stated: bo
         result=total,
         formula=f"{per_year} ; total : {' + '.join(eur(c.result or total) for _, c in parts)} = {eur(total)}",
         statement=(
-            f"Sur {len(parts)} années de formation ({months} mois par année), le total fait {eur(total)} "
-            f"({' + '.join(eur(c.result or total) for _, c in parts)})."
+            f"Sur {len(parts)} années de formation ({months} mois par année{'' if stated else ', hypothèse'}), "
+            f"le total fait {eur(total)} ({' + '.join(eur(c.result or total) for _, c in parts)})."
         ),
         notes=[months_note, "Calcul aux montants actuels : les montants sont indexés d'une année à l'autre."],
         **_joined_sources([c for _, c in parts]),
@@ -243,7 +243,10 @@ def yearly_income(monthly: Decimal) -> Calculation:
         inputs={"amount": monthly, "months": TWELVE},
         result=yearly,
         formula=f"{eur(monthly)} × {TWELVE} mois = {eur(yearly)}",
-        statement=f"Sur un an, {eur(monthly)} par mois font {eur(yearly)} ({eur(monthly)} × {TWELVE} mois).",
+        statement=(
+            f"Sur un an, en comptant {TWELVE} mois (hypothèse), {eur(monthly)} par mois font {eur(yearly)} "
+            f"({eur(monthly)} × {TWELVE} mois)."
+        ),
         notes=[
             f"Hypothèse : {TWELVE} mois perçus sur l'année civile (la question ne le précise pas) ; comptez les mois "
             "réellement perçus."
