@@ -56,8 +56,10 @@ TABLE: list[tuple[str, list[str], object]] = [
     ("si je suis malade je garde mon allocation ifapme ?", ["suspension_pay"], D(7)),
     ("combien de congés en ifapme", ["paid_leave"], None),
     ("combien de jours de congé en CIP ?", ["paid_leave"], None),
-    ("je gagne 700 € par mois, est-ce que je reste à charge de mes parents ?", ["dependent_check", "dependent_check"], D("1127.50")),
-    ("je gagne 700 € par mois ma mère est seule, je reste à charge ?", ["dependent_check"], D(810)),
+    # a monthly amount against a yearly ceiling: the yearly amount first (12 × 700 €), then the checks
+    ("je gagne 700 € par mois, est-ce que je reste à charge de mes parents ?",
+     ["yearly_income", "dependent_check", "dependent_check"], D(8400)),
+    ("je gagne 700 € par mois ma mère est seule, je reste à charge ?", ["yearly_income", "dependent_check"], D(8400)),
     ("est-ce que je paie des impôts avec 9000 € par an en ifapme", ["tax_check"], D("4242.86")),
     ("en master je paie un précompte ?", ["cip_master_indemnity", "tax_check"], D(7969)),
     ("stage d'insertion, je gagne 750 € brut par mois, je perds les allocations familiales ?", ["family_allowance_check"], D("34.54")),

@@ -141,7 +141,7 @@ PHRASINGS: list[tuple[str, dict]] = [
     ),
     (
         "combien de jours de congé si je bosse 6 jours par semaine",
-        {"days_per_week": 6, "intents": ["paid_leave"]},
+        {"days_per_week": 6, "intents": ["paid_leave"], "asked_unit": "days"},
     ),
     (
         "si je gagne 800 € par mois en ifapme je perds les allocs familiales ?",

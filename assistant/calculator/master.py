@@ -28,6 +28,8 @@ from assistant.schemes import competent_body
 
 # The yearly lump sum's indexation history (rates.yaml, `series`).
 MASTER_LUMP = "master_lump"
+# What each dated history is, as an answer names it ("… a augmenté de 595 €").
+SERIES_NAMES = {MASTER_LUMP: "l'indemnité forfaitaire annuelle du master en alternance"}
 # The internship calendar: days in the company, one rate per year of the master (rates.yaml, `kind`).
 MASTER_DAYS = "master_days"
 

@@ -16,6 +16,14 @@ question's intents (vocabulary.yaml) and slots and calls the calculations itself
 - A date asked about (Slots.as_of: "fixé en 2011", "depuis juin 2016") gives the rate valid then
   where rates.yaml holds a dated history (the master's lump sum); the monthly and daily bases
   exist only at one date, so a total asked for an earlier date is not computed.
+- Several people or situations (Slots.ages, years, qualifications): one calculation each, its
+  statement saying for whom ("À 22 ans : …"); a difference asked ("combien de plus que moi ?")
+  adds the difference of the two figures. Two dates and a difference: the change of the scheme's
+  dated history between them. Several years of training ("3 ans à l'IFAPME"): each year's total
+  and the grand total, the months per year stated or assumed (12) in the notes.
+- A yearly ceiling checked against a monthly amount: the yearly amount is its own calculation
+  (× 12 months, an assumption said), then the comparison. A question about hours, days or months
+  ("la limite d'heures") gets no money ceiling: the unit asked decides (Slots.asked_unit).
 """
 
 from __future__ import annotations
@@ -26,11 +34,22 @@ from typing import Protocol
 
 from assistant.calculator.cip import cip_indemnity, cip_total
 from assistant.calculator.cisp import cisp_indemnity
-from assistant.calculator.common import rate
+from assistant.calculator.common import SHORT_ORDINAL, TWELVE, rate
+from assistant.calculator.compose import (
+    difference,
+    headroom,
+    labelled,
+    months_of,
+    over_years,
+    series_change,
+    series_of,
+    situations,
+    yearly_income,
+)
 from assistant.calculator.counts import duration, notice_period, paid_leave, scheme_needed, suspension_pay
 from assistant.calculator.ifapme import ifapme_allocation, ifapme_total, ifapme_yearly
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
-from assistant.calculator.master import cip_master_indemnity, cip_master_total
+from assistant.calculator.master import SERIES_NAMES, cip_master_indemnity, cip_master_total
 from assistant.calculator.rates import Household
 from assistant.calculator.result import Calculation
 from assistant.calculator.sip import sip_allowance
@@ -78,22 +97,82 @@ def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calcu
     return []
 
 
-def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Decimal | None, Decimal | None]:
-    """The scheme's own allocation when the user gave no amount: (calculation, monthly, yearly)."""
+def _year_total(scheme: str, s: Slots, year: int, months: int) -> Calculation | None:
+    """One year of training over `months` months, for the schemes whose amount depends on the year."""
+    if scheme == "ifapme":
+        return ifapme_total(year, s.qualified, months)
+    if scheme == "cisp":
+        return months_of(cisp_indemnity(s.age, year, s.hours_per_week), months)
+    return None
+
+
+def years_total(scheme: str, s: Slots) -> list[Calculation]:
+    """Several years of training: each year's total, then the grand total; [] when the scheme's
+    amount does not depend on the year of training."""
+    if s.training_years is None:
+        return []
+    months = s.months_per_year or TWELVE
+    parts: list[tuple[int, Calculation]] = []
+    for year in range(1, s.training_years + 1):
+        found = _year_total(scheme, s, year, months)
+        if found is None:
+            return []
+        parts.append((year, found))
+    out = [labelled(f"En {SHORT_ORDINAL.get(y, str(y))} année", c) for y, c in parts]
+    total = over_years(parts, months, stated=s.months_per_year is not None, what=scheme.upper())
+    return out + ([total] if total is not None else [])
+
+
+def situation_amounts(scheme: str, s: Slots, intents: list[str]) -> tuple[list[Calculation], Calculation | None]:
+    """One situation's calculations and the figure that sums them up (a grand total, else the first)."""
+    over = years_total(scheme, s)
+    if over:
+        return over, over[-1]
+    found = amount_calculations(scheme, s, intents)
+    return found, found[0] if found else None
+
+
+def amount_request(scheme: str, s: Slots, intents: list[str]) -> list[Calculation]:
+    """An amount asked: per person or situation (each labelled), the difference when asked, or the
+    change of a dated amount between two dates."""
+    series = series_of(scheme)
+    if "difference" in intents and len(s.dates) >= 2 and series:
+        return [series_change(series[0], s.dates[0], s.dates[1], SERIES_NAMES.get(series[0], "le montant"))]
+    people = situations(s)
+    if len(people) == 1:
+        return situation_amounts(scheme, s, intents)[0]
+    out: list[Calculation] = []
+    headlines: list[tuple[str, Calculation]] = []
+    for label, one in people:
+        found, headline = situation_amounts(scheme, one, intents)
+        out += [labelled(label, c) for c in found]
+        if headline is not None:
+            headlines.append((label, labelled(label, headline)))
+    if "difference" in intents and len(headlines) >= 2:
+        gap = difference(headlines[0], headlines[1])
+        if gap is not None:
+            out.append(gap)
+    return out
+
+
+def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Calculation | None, Decimal | None, Decimal | None]:
+    """The scheme's own allocation when the user gave no amount: (monthly calculation, yearly
+    calculation when it is another one, monthly, yearly)."""
     if scheme == "ifapme":
         c = ifapme_allocation(s.year, s.qualified)
-        return c, c.result, ifapme_yearly(s.year, s.qualified).result
+        yearly = ifapme_yearly(s.year, s.qualified)
+        return c, yearly, c.result, yearly.result
     if scheme == "cip-master":
         c = cip_master_indemnity()
-        return c, rate("master_monthly").value, c.result
+        return c, None, rate("master_monthly").value, c.result
     if scheme == "cip":
         c = cip_indemnity(s.age)
-        yearly = cip_total(s.age, s.months).result if s.months is not None else None
-        return c, c.result, yearly
+        total = cip_total(s.age, s.months) if s.months is not None else None
+        return c, total, c.result, total.result if total is not None else None
     if scheme == "cisp":
         c = cisp_indemnity(s.age, s.year, s.hours_per_week)
-        return c, c.result, None
-    return None, None, None
+        return c, None, c.result, None
+    return None, None, None, None
 
 
 def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_only: bool = False) -> list[Calculation]:
@@ -106,12 +185,14 @@ def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_
     for scheme in scopes:
         monthly = yearly = None
         period = s.amount_period
+        yearly_kinds = "dependent" in kinds or "tax" in kinds
         if s.amount is not None:
             monthly = yearly = s.amount
+            if yearly_kinds and period == "month":
+                out.append(yearly_income(s.amount))
         elif scheme is not None and not rule_only:
-            own, monthly, yearly = _scheme_income(scheme, s)
-            if own is not None:
-                out.append(own)
+            own, own_yearly, monthly, yearly = _scheme_income(scheme, s)
+            out += [c for c in (own, own_yearly if yearly_kinds else None) if c is not None]
         if "family_allowance" in kinds:
             family_schemes = [scheme] if scheme else list(FAMILY_SCHEMES)
             for fs in family_schemes:
@@ -185,16 +266,24 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
     kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
         kinds = ["family_allowance", "dependent", "tax"]
-    asks_amount = not counts and not kinds and any(i in intents for i in ("amount", "total", "yearly"))
+    # "différence entre qualifié et non qualifié ?": a difference between two situations' amounts.
+    compared = "difference" in intents and (len(situations(merged)) > 1 or len(merged.dates) > 1)
+    asks_amount = not counts and not kinds and (compared or any(i in intents for i in ("amount", "total", "yearly")))
 
     out: list[Calculation] = []
     if asks_amount:
         if not active:
             out.append(scheme_needed())
         for scheme in active:
-            out += amount_calculations(scheme, merged, intents)
+            out += amount_request(scheme, merged, intents)
     if kinds:
-        out += threshold_calculations(active, merged, kinds, rule_only="ceiling_value" in intents)
+        # "de combien je dépasse ?", "combien de plus que le minimum ?": the user's own figure is compared.
+        rule_only = "ceiling_value" in intents and "difference" not in intents
+        checks = threshold_calculations(active, merged, kinds, rule_only=rule_only)
+        if "difference" in intents:
+            checks += [m for m in map(headroom, checks) if m is not None]
+        # A question about hours, days or months is not answered by a ceiling in euros.
+        out += [c for c in checks if own.asked_unit is None or not c.unit.upper().startswith("EUR")]
     if counts:
         out += count_calculations(active, merged, counts)
     return _unique(out)
