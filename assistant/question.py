@@ -150,8 +150,17 @@ class Question:
 
     @cached_property
     def slots(self) -> Slots:
-        """The user's facts stated in this text (age, year, hours, amount…) and its intents."""
-        return extract_slots(self.text)
+        """The user's facts stated in this text (age, year, hours, amount…), not in an order to the
+        assistant, and what is asked (intents, the unit asked for), read from the question
+        without its story: the story gives the facts, the question the request."""
+        told = [s for s in self.sentences if is_instruction(s)]
+        text = " ".join(s for s in self.sentences if s not in told) if told and len(told) < len(self.sentences) else self.text
+        facts = extract_slots(text)
+        asked = self.asked
+        if asked is self or not self.sentences:
+            return facts
+        request = extract_slots(asked.text)
+        return facts.model_copy(update={"intents": request.intents, "asked_unit": request.asked_unit})
 
     @cached_property
     def intents(self) -> tuple[str, ...]:
