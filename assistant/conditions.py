@@ -23,8 +23,8 @@ _TOP = 2  # sentences with a limit that are compared: the best-ranked ones (furt
 
 def limit_checks(question: Question, passages: Sequence[Passage]) -> list[Calculation]:
     """At most one comparison per quantity the user states, with the best-ranked sentence."""
-    if not question.is_yes_no or not question.stated or not passages:
-        return []
+    if not question.is_yes_no or not question.stated or not passages or not question.asked.content_terms:
+        return []  # (a message that only states a fact, "et si j'ai 21 ans ?", continues a request)
     pool = sentences(passages)
     # Among the sentences that share a word with the question, those stating a limit of the
     # user's kind of quantity, best first ("1 à 6 mois." shares little more than "mois").

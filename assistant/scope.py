@@ -63,6 +63,7 @@ def assess_domain(
     states the user's situation ("et si je suis pas qualifié ?") continues a conversation in the
     domain. Without a domain word in the question, its words must occur in the retrieved passages
     and the closest passage must be near in meaning (`similarity`: the dense retrieval's score);
+    when the story around it has a domain word, it is declined only if both fail;
     a question very near in meaning is in the domain whatever its words, and in a conversation
     about the domain, one that is not far in meaning continues it."""
     if message.has_off_topic_word:
@@ -90,6 +91,10 @@ def assess_domain(
         return DomainDecision(True, False, "follow-up", coverage)
     if coverage >= min_coverage and (near is None or near >= min_similarity):
         return DomainDecision(True, False, "retrieval", coverage)
+    if message.has_domain_word and (coverage >= min_coverage or near is None or near >= min_similarity):
+        # The story is about the domain: what is asked is declined only when both its words and
+        # its meaning are elsewhere ("… au CEFA. Tu me donnes une recette de tarte au riz ?").
+        return DomainDecision(True, False, "domain-word", coverage)
     return DomainDecision(False, False, "asked-off-domain" if message.has_domain_word else "off-domain", coverage)
 
 

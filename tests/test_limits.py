@@ -75,3 +75,7 @@ def test_within_the_limit_says_so_without_a_yes() -> None:
 def test_questions_that_ask_for_a_thing_get_no_verdict() -> None:
     assert limit_checks(analysed("combien dure une CIP de 9 mois ?"), [DURATION]) == []
     assert limit_checks(analysed("on peut faire une CIP ?"), [DURATION]) == []  # no quantity stated
+
+
+def test_a_message_that_only_states_a_fact_gets_no_verdict() -> None:
+    assert limit_checks(analysed("et si j'ai 21 ans ?"), [DURATION]) == []

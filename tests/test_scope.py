@@ -137,8 +137,10 @@ def test_bodies_name_the_competent_body_and_those_of_the_passages() -> None:
 
 def test_scope_is_judged_on_what_is_asked_not_on_the_story() -> None:
     message = Q("Je suis en stage IFAPME chez un maçon. Tu me donnes une recette de tarte au riz ?")
-    decision = scope.assess_domain(message, PASSAGES)
+    decision = scope.assess_domain(message, PASSAGES, similarity=lambda text: 0.1)
     assert not decision.in_domain and decision.reason == "asked-off-domain"
+    # Without a measure of meaning, the story's domain word gives the benefit of the doubt.
+    assert scope.assess_domain(message, PASSAGES).in_domain
     # The same story with a question about the stage itself stays in the domain.
     assert scope.assess_domain(Q("Je suis chez un maçon. Ma convention de stage dure combien ?"), PASSAGES).in_domain
 
@@ -162,3 +164,8 @@ def test_a_follow_up_not_far_in_meaning_continues_the_conversation() -> None:
     elsewhere = scope.assess_domain(Q("et sinon une bonne pizzeria a namur ?"), PASSAGES, conversation_in_domain=True,
                                     similarity=lambda text: 0.2)
     assert not elsewhere.in_domain
+
+
+def test_a_question_with_little_of_its_own_in_a_story_about_the_domain_stays_in_it() -> None:
+    message = Q("J'ai 18 ans et un patron veut me prendre en stage avec une convention d'immersion. Ducoup je vais toucher cb moi ??")
+    assert scope.assess_domain(message, PASSAGES, similarity=lambda text: 0.2).in_domain
