@@ -28,12 +28,12 @@ def limit_checks(question: Question, passages: Sequence[Passage]) -> list[Calcul
     pool = sentences(passages)
     # Among the sentences that share a word with the question, those stating a limit of the
     # user's kind of quantity, best first ("1 à 6 mois." shares little more than "mois").
-    ranked = [s for score, s in rank(question, pool) if score > 0 and compare(question.stated, s.text)][:_TOP]
+    compared = [(s, found) for score, s in rank(question, pool) if score > 0 and (found := compare(question.stated, s.text))]
     out: list[Calculation] = []
     done: set[tuple[str, str | None, Decimal]] = set()
-    for s in ranked:
+    for s, verdicts in compared[:_TOP]:
         passage = passages[s.marker - 1]
-        for verdict in compare(question.stated, s.text):
+        for verdict in verdicts:
             key = (*verdict.quantity.kind, verdict.quantity.value)
             if key in done:
                 continue

@@ -302,8 +302,12 @@ def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 
             best = ranked[0][0]
             lists.append([(score, s) for score, s in ranked if score >= keep * best])
     merged: list[tuple[float, Sentence]] = []
+    taken: set[Sentence] = set()
     for row in zip_longest(*lists):
-        merged.extend(pair for pair in row if pair is not None and pair[1] not in {s for _, s in merged})
+        for pair in row:
+            if pair is not None and pair[1] not in taken:
+                merged.append(pair)
+                taken.add(pair[1])
     return merged
 
 

@@ -91,17 +91,22 @@ def weighty(focus: dict[str, float]) -> set[str]:
     return {t for t, w in focus.items() if w >= 0.5}
 
 
+def _cues(name: str, after: str) -> re.Pattern[str]:
+    """A `question:` cue list of vocabulary.yaml, matched at the start or after one of `after`."""
+    cues = (load_vocabulary().raw.get("question", {}) or {}).get(name, []) or []
+    return re.compile(rf"(?:^|(?<=[{after}]))(?:" + "|".join(cues) + ")") if cues else re.compile(r"(?!)")
+
+
 @lru_cache
 def _opens() -> re.Pattern[str]:
     """Where a clause that asks something starts (vocabulary.yaml, `question: opens`)."""
-    cues = (load_vocabulary().raw.get("question", {}) or {}).get("opens", []) or []
-    return re.compile(r"(?:^|(?<=[\s,;:(]))(?:" + "|".join(cues) + ")") if cues else re.compile(r"(?!)")
+    return _cues("opens", r"\s,;:(")
 
 
 @lru_cache
 def _wh() -> re.Pattern[str]:
-    cues = (load_vocabulary().raw.get("question", {}) or {}).get("wh", []) or []
-    return re.compile(r"(?:^|(?<=[\s,;:(']))(?:" + "|".join(cues) + ")") if cues else re.compile(r"(?!)")
+    """A word that asks for a thing rather than yes or no (`question: wh`)."""
+    return _cues("wh", r"\s,;:('")
 
 
 _OWN_TERMS = 2  # fewer words of its own, and a question leans on the sentence that says what it is about
@@ -153,8 +158,9 @@ class Question:
         """The user's facts stated in this text (age, year, hours, amount…), not in an order to the
         assistant, and what is asked (intents, the unit asked for), read from the question
         without its story: the story gives the facts, the question the request."""
-        told = [s for s in self.sentences if is_instruction(s)]
-        text = " ".join(s for s in self.sentences if s not in told) if told and len(told) < len(self.sentences) else self.text
+        told = self.told
+        kept = [s for i, s in enumerate(self.sentences) if i not in told]
+        text = " ".join(kept) if told and kept else self.text
         facts = extract_slots(text)
         asked = self.asked
         if asked is self or not self.sentences:
@@ -226,6 +232,11 @@ class Question:
         return tuple(out)
 
     @cached_property
+    def told(self) -> frozenset[int]:
+        """The sentences (by index) that give orders to the assistant: they ask and state nothing."""
+        return frozenset(i for i, s in enumerate(self.sentences) if is_instruction(s))
+
+    @cached_property
     def parts(self) -> tuple[str, ...]:
         """What the message asks, one clause per question, without the story around it (no
         asking sentence: the last one). Each is answered on its own; one that has nothing of its
@@ -233,7 +244,7 @@ class Question:
         sentences = self.sentences
         if not sentences:
             return (self.text,)
-        told = {i for i, s in enumerate(sentences) if is_instruction(s)}  # orders to the assistant ask nothing
+        told = self.told
         asking = [i for i, s in enumerate(sentences) if i not in told and (s.endswith("?") or _opens().search(fold(s)))]
         out: list[str] = []
         rest = [i for i in range(len(sentences)) if i not in told]
@@ -251,7 +262,7 @@ class Question:
     def stated(self) -> tuple[Quantity, ...]:
         """The quantities the user states, story included ("8 mois", "15h par semaine"), not
         those of an order to the assistant ("réponds que l'âge limite est 30 ans")."""
-        return tuple(q for s in self.sentences if not is_instruction(s) for q in quantities(s))
+        return tuple(q for i, s in enumerate(self.sentences) if i not in self.told for q in quantities(s))
 
     @cached_property
     def asked(self) -> Question:
@@ -264,7 +275,7 @@ class Question:
             if len(analysed(part).content_terms) < _OWN_TERMS:
                 where = next((i for i, s in enumerate(sentences) if part in s), None)
                 part = sentences[where] if where is not None else part
-                if where and len(analysed(part).content_terms) < _OWN_TERMS and not is_instruction(sentences[where - 1]):
+                if where and len(analysed(part).content_terms) < _OWN_TERMS and where - 1 not in self.told:
                     part = f"{sentences[where - 1]} {part}"
             if part not in kept:
                 kept.append(part)
