@@ -89,7 +89,7 @@ class Evidence:
         for marker, passage in enumerate(passages, 1):
             ev.passage_numbers[marker] = {_key(v) for v in [*find_amounts(passage.text), *find_numbers(passage.text)]}
             ev.passage_tokens[marker] = set(analyze(passage.text))
-            ev.passage_sentences[marker] = polar_sentences(passage)
+            ev.passage_sentences[marker] = polar_sentences(passage, marker)
         for text in user_texts:
             ev.other_numbers.update(_key(v) for v in find_numbers(text))
         return ev
@@ -211,10 +211,11 @@ def support(
     return len(words & known) / len(words)
 
 
-def polar_sentences(passage: Passage) -> list[tuple[frozenset[str], bool]]:
+def polar_sentences(passage: Passage, marker: int = 1) -> list[tuple[frozenset[str], bool]]:
     """A passage's sentences with their words and polarity, as the extractive answer reads them
-    (a list item takes the polarity of the line that introduces it)."""
-    return [(frozenset(s.tokens), s.negated) for s in sentences.of_passage(0, body(passage), passage.section)]
+    (a list item takes the polarity of the line that introduces it); with the passage's marker,
+    the segmenter's cached sentences are the extractive answer's, not a second analysis."""
+    return [(frozenset(s.tokens), s.negated) for s in sentences.of_passage(marker, body(passage), passage.section)]
 
 
 def contradicts(
