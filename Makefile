@@ -48,13 +48,16 @@ lint: setup
 unit: setup
 	$(BIN)/pytest -m "not slow"
 
-# All suites on the extractive backend, with the thresholds of evals/thresholds.yaml.
+# All suites on the extractive backend, with the thresholds of evals/thresholds.yaml; the suites
+# of evals/suites/new-docs/ run apart, on a throwaway corpus with their documents (evals/documents.py).
 eval-gates: setup
 	ASSISTANT_LLM_BACKEND=extractive $(BIN)/assistant eval evals/suites/*.yaml --report var/eval-extractive.json
+	ASSISTANT_LLM_BACKEND=extractive $(BIN)/assistant eval evals/suites/new-docs/*.yaml --report var/eval-new-docs-extractive.json
 
 # All suites on the default model (slow: about a minute per ten questions on 2 cores).
 eval: setup models index
 	$(BIN)/assistant eval evals/suites/*.yaml --report var/eval-default.json --markdown var/eval-default.md --html var/eval-default.html
+	$(BIN)/assistant eval evals/suites/new-docs/*.yaml --report var/eval-new-docs-default.json --markdown var/eval-new-docs-default.md
 
 # Dense / BM25 / hybrid side by side on the retrieval development suite.
 eval-retrieval: setup models index

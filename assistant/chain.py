@@ -23,25 +23,28 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 
-from assistant import answer_text, calculator, guard, prompts, sentences
+from assistant import answer_text, calculator, freshness, guard, prompts, sentences
 from assistant.calculator.money import find_amounts
 from assistant.calculator.result import Calculation
 from assistant.config import Settings, get_settings
 from assistant.extractive import calculation_sentences, compose
 from assistant.llm import ModelUnavailable, build_chat_model, generation_slot
 from assistant.prepare import Preparation, Prepared
-from assistant.schemas import ChatRequest, ChatResponse, Citation, Passage
+from assistant.schemas import CalculationOut, ChatRequest, ChatResponse, Citation, Passage
+from assistant.schemes import competent_body
 from assistant.scope import (
     bodies,
     named_bodies,
 )
 from assistant.text import fold
+from ingest.sources import SourceEntry, current_entries
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +324,7 @@ class Assistant:
         return ChatResponse(
             answer=answer,
             citations=citations,
-            calculations=[c.to_api() for c in prep.calculations],
+            calculations=self._cards(prep),
             refused=draft.refused,
             conversation_id=prep.request.conversation_id,
             backend=self.backend,
@@ -329,6 +332,43 @@ class Assistant:
             guard=draft.guard,
             latency_ms=round((time.perf_counter() - prep.started) * 1000, 1),
         )
+
+    # --- how old the amounts are (assistant/freshness.py) ------------------------------------
+
+    def _documents(self) -> dict[str, SourceEntry]:
+        return {e.id: e for e in current_entries(self.settings.corpus_dir)}
+
+    def _dated(self, prep: Prepared) -> list[tuple[Calculation, freshness.Dated]]:
+        documents = self._documents()
+        return [(c, freshness.amount_date(c.valid_from, c.source_ids, documents)) for c in prep.calculations]
+
+    def _is_stale(self, calculation: Calculation, dated: freshness.Dated) -> bool:
+        """An amount shown to the user (a computed sum of money) older than the setting allows."""
+        shown = calculation.result is not None and calculation.unit.upper().startswith("EUR")
+        return shown and dated.stale(self.settings.today or date.today(), self.settings.stale_after_months)
+
+    def _stale_note(self, prep: Prepared) -> str:
+        """"Montant de septembre 2023 ; il a pu être indexé depuis : vérifiez auprès de …"."""
+        stale = [(c, d) for c, d in self._dated(prep) if self._is_stale(c, d)]
+        if not stale:
+            return ""
+        documents = self._documents()
+        first = next((documents[s] for c, _ in stale for s in c.source_ids if s in documents), None)
+        body = competent_body(first.scheme_ids[0] if first else None)
+        today = self.settings.today or date.today()
+        return freshness.stale_note([d for _, d in stale], today, self.settings.stale_after_months, body)
+
+    def _cards(self, prep: Prepared) -> list[CalculationOut]:
+        """The calculations for the amount cards: document titles, the date in French, staleness."""
+        documents = self._documents()
+        cards = []
+        for calculation, dated in self._dated(prep):
+            card = calculation.to_api()
+            card.source_titles = [documents[s].title if s in documents else s for s in calculation.source_ids]
+            card.dated = dated.label()
+            card.stale = self._is_stale(calculation, dated)
+            cards.append(card)
+        return cards
 
     def ask(self, req: ChatRequest) -> ChatResponse:
         """The stream, collected (as simonw/llm's `text()`): the API, the CLI and the evaluation
@@ -359,6 +399,9 @@ class Assistant:
         else:
             assert model is not None
             draft = yield from self._stream_model(prep, model, extractive, out)
+        note = "" if draft.refused else self._stale_note(prep)
+        if note and note not in out.text:
+            yield out.emit(" " + note)
         draft.text = out.text
         response = self._response(prep, draft, out.renumber)
         self._log(prep, response)

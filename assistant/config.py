@@ -7,6 +7,7 @@ moves to a Chroma server, PostgreSQL and an OpenAI-compatible model server by se
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
     scope_min_similarity: float = 0.3  # ... or when the closest passage is less near in meaning (dense cosine)
     scope_accept_similarity: float = 0.5  # a question this near to a passage is in the domain whatever its words
     support_min_coverage: float = 0.5  # an amount is "in the sources" when a euro sentence covers this share
+    # An amount dated more than this many months before today (or undated) is said to be possibly
+    # out of date, in the answer and on its card (assistant/freshness.py).
+    stale_after_months: int = Field(default=12, ge=1)
+    today: date | None = None  # the date answers are given on (default: the machine's; set it to replay an evaluation)
 
     # --- storage and API -------------------------------------------------------------------
     database_url: str | None = None  # default: sqlite:///data_dir/assistant.db

@@ -223,7 +223,9 @@ class Preparation:
                 continue
             sources = set(calculation.source_ids)
             try:
-                found = self._search()(calculation.statement, k=3, schemes=standalone.schemes or None)
+                # Not preferring the question's schemes: the figure may be another document's (a
+                # master student's income against the IFAPME brochure's tax ceilings).
+                found = self._search()(calculation.statement, k=5, schemes=None)
             except Exception as exc:
                 log.warning("retrieval for a calculation's source failed: %s", exc)
                 continue

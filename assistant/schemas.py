@@ -65,6 +65,10 @@ class CalculationOut(BaseModel):
     date_label: str = ""
     missing: list[str] = Field(default_factory=list)
     ask: str | None = None
+    # For the amount card: the documents' titles, the date in French, and whether it may be out of date.
+    source_titles: list[str] = Field(default_factory=list)
+    dated: str = ""  # "1er septembre 2023", "non daté"
+    stale: bool = False
 
 
 class ChatResponse(BaseModel):

@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from assistant.config import PROJECT_ROOT, get_settings
 from assistant.schemas import ChatRequest, ChatResponse
 from evals import gates as gating
 from evals import report as reporting
+from evals.documents import DocumentsError, throwaway_corpus
 from evals.judge import Verdict, judge, judge_error
 from evals.metrics import LABELS, aggregate, fmt
 from evals.retrieval_eval import MODES, evaluate_retrieval
@@ -301,7 +303,30 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
     if not suites:
         console.print("[red]erreur : seulement des suites de recherche ; ajoutez --retrieval[/red]")
         return 2
+    folders = {s.documents for s in suites}
+    if len(folders) > 1:
+        console.print("[red]erreur : ces suites portent sur des documents différents (clé `documents:`) ; "
+                      "lancez-les séparément[/red]", highlight=False)
+        return 2
+    documents = folders.pop()
+    if documents is not None and args.url:
+        console.print("[red]erreur : une suite à `documents:` s'évalue en processus, sur son corpus d'essai[/red]",
+                      highlight=False)
+        return 2
+    with ExitStack() as stack:
+        if documents is not None:
+            console.print(f"corpus d'essai : le corpus + {documents} (indexé de zéro)", highlight=False)
+            try:
+                stack.enter_context(throwaway_corpus(documents))
+            except DocumentsError as exc:
+                console.print(f"[red]erreur : {exc}[/red]", highlight=False)
+                return 2
+        return _run(args, suites, asker, search, console, thresholds, baseline)
 
+
+def _run(args: argparse.Namespace, suites: Sequence[Suite], asker: Asker | None, search: Callable[..., Any] | None,
+         console: Console, thresholds: dict[str, Any], baseline: dict[str, Any] | None) -> int:
+    """The suites run, judged and gated, on the corpus the settings point to."""
     commit, dirty = git_commit()
     report: dict[str, Any] = {
         "schema": 1,
@@ -309,7 +334,8 @@ def main(argv: Sequence[str] | None = None, *, asker: Asker | None = None,
         "git_commit": commit,
         "git_dirty": dirty,
         "mode": "retrieval" if args.retrieval else "chat",
-        "suites": {s.name: {"path": str(s.path), "cases": len(s.cases)} for s in suites},
+        "suites": {s.name: {"path": str(s.path), "cases": len(s.cases),
+                            **({"documents": str(s.documents)} if s.documents else {})} for s in suites},
         "inputs": input_hashes(),
     }
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.calculator.money import parse_number
 from assistant.config import get_settings
 from assistant.schemas import Turn
+from evals.documents import DocumentsError, document_ids
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 Slot = Literal["age", "year", "qualified", "hours_per_week", "days", "months", "region"]
@@ -103,6 +104,7 @@ class Suite(BaseModel):
     path: Path
     kind: str = "chat"
     cases: list[Case]
+    documents: Path | None = None  # brochures outside the corpus the suite is about (evals/documents.py)
 
 
 @lru_cache
@@ -127,12 +129,19 @@ def load_suite(path: Path, doc_ids: Iterable[str] | None = None) -> Suite:
         except (ValidationError, TypeError) as exc:
             label = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
             raise SuiteError(f"{path}: case {label}: {exc}") from exc
-    known = set(doc_ids) if doc_ids is not None else corpus_doc_ids()
+    known = set(doc_ids) if doc_ids is not None else set(corpus_doc_ids())
+    documents = None
+    if data.get("documents"):
+        documents = (path.parent / str(data["documents"])).resolve()
+        try:
+            known |= document_ids(documents)
+        except DocumentsError as exc:
+            raise SuiteError(f"{path}: documents: {exc}") from exc
     for case in cases:
         unknown = [s for s in case.sources if s not in known]
         if unknown:
             raise SuiteError(f"{path}: case {case.id}: unknown source(s) {unknown} (see corpus/sources.yaml)")
-    return Suite(name=path.stem, path=path, kind=str(data.get("kind", "chat")), cases=cases)
+    return Suite(name=path.stem, path=path, kind=str(data.get("kind", "chat")), cases=cases, documents=documents)
 
 
 def load_suites(paths: Sequence[Path], doc_ids: Iterable[str] | None = None) -> list[Suite]:

@@ -24,11 +24,13 @@ EXTENSIONS: dict[str, Kind] = {
 
 
 class LoaderError(Exception):
-    """A file that cannot be indexed; the message starts with the file name."""
+    """A file that cannot be indexed; the message starts with the file name. `french` is the same
+    reason for the advisor view (the ingest report stays in English, as the CLI)."""
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str, french: str = "") -> None:
         self.path = Path(path)
         self.reason = reason
+        self.french = french or reason
         super().__init__(f"{self.path.name}: {reason}")
 
 
@@ -56,15 +58,17 @@ def load_document(path: Path, max_file_mb: float = 50.0, max_pdf_pages: int = 50
     kind = EXTENSIONS.get(path.suffix.lower())
     if kind is None:
         supported = ", ".join(sorted(EXTENSIONS))
-        raise LoaderError(path, f"unsupported file type {path.suffix or '(none)'!r} (supported: {supported})")
+        raise LoaderError(path, f"unsupported file type {path.suffix or '(none)'!r} (supported: {supported})",
+                          f"type de fichier non pris en charge ({path.suffix or 'sans extension'}) : {supported}")
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise LoaderError(path, f"cannot read the file: {exc}") from exc
+        raise LoaderError(path, f"cannot read the file: {exc}", f"fichier illisible ({exc})") from exc
     if size == 0:
-        raise LoaderError(path, "empty file")
+        raise LoaderError(path, "empty file", "fichier vide")
     if size > max_file_mb * 1024 * 1024:
-        raise LoaderError(path, f"file too large ({size / 1048576:.1f} MB > {max_file_mb} MB, setting max_file_mb)")
+        raise LoaderError(path, f"file too large ({size / 1048576:.1f} MB > {max_file_mb} MB, setting max_file_mb)",
+                          f"fichier trop lourd ({size / 1048576:.1f} Mo ; au plus {max_file_mb} Mo)")
     try:
         if kind == "pdf":
             pages = _load_pdf(path, max_pdf_pages)
@@ -75,17 +79,20 @@ def load_document(path: Path, max_file_mb: float = 50.0, max_pdf_pages: int = 50
     except LoaderError:
         raise
     except Exception as exc:  # a loader bug or an exotic file must not stop the ingest
-        raise LoaderError(path, f"could not be read ({type(exc).__name__}: {exc})") from exc
+        raise LoaderError(path, f"could not be read ({type(exc).__name__}: {exc})",
+                          f"lecture impossible ({type(exc).__name__})") from exc
     if not any(text.strip() for _, text in pages):
-        reason = "no text layer (scanned PDF? run OCR first)" if kind == "pdf" else "no text (empty after extraction)"
-        raise LoaderError(path, reason)
+        if kind == "pdf":
+            raise LoaderError(path, "no text layer (scanned PDF? run OCR first)",
+                              "PDF sans texte (un scan ? passez-le d'abord à la reconnaissance de caractères)")
+        raise LoaderError(path, "no text (empty after extraction)", "aucun texte (vide après extraction)")
     return LoadedDocument(path=path, kind=kind, pages=pages)
 
 
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
-        raise LoaderError(path, "binary content in a text file")
+        raise LoaderError(path, "binary content in a text file", "contenu binaire dans un fichier texte")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -100,22 +107,25 @@ def _load_pdf(path: Path, max_pages: int) -> list[tuple[int | None, str]]:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise LoaderError(path, "encrypted PDF (password needed)")
+            raise LoaderError(path, "encrypted PDF (password needed)", "PDF protégé par un mot de passe")
         count = len(reader.pages)
     except LoaderError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
-        raise LoaderError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+        raise LoaderError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})",
+                          "PDF endommagé ou illisible") from exc
     if count == 0:
-        raise LoaderError(path, "PDF without pages")
+        raise LoaderError(path, "PDF without pages", "PDF sans page")
     if count > max_pages:
-        raise LoaderError(path, f"PDF too long ({count} pages > {max_pages}, setting max_pdf_pages)")
+        raise LoaderError(path, f"PDF too long ({count} pages > {max_pages}, setting max_pdf_pages)",
+                          f"PDF trop long ({count} pages ; au plus {max_pages})")
     pages: list[tuple[int | None, str]] = []
     for number, page in enumerate(reader.pages, 1):
         try:
             pages.append((number, page.extract_text() or ""))
         except Exception as exc:
-            raise LoaderError(path, f"page {number} could not be extracted ({type(exc).__name__}: {exc})") from exc
+            raise LoaderError(path, f"page {number} could not be extracted ({type(exc).__name__}: {exc})",
+                              f"la page {number} n'a pas pu être lue") from exc
     return pages
 
 

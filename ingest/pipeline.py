@@ -159,7 +159,7 @@ def chunk_metadata(chunk: Chunk, entry: SourceEntry, doc_hash: str, index: int) 
     return {
         "doc_id": chunk.doc_id, "title": chunk.title, "section": chunk.section,
         "page": chunk.page or 0, "page_end": chunk.page_end or 0, "start": chunk.start, "end": chunk.end,
-        "chunk_index": index, "schemes": ",".join(entry.schemes), "region": entry.region or "",
+        "chunk_index": index, "schemes": ",".join(entry.scheme_ids), "region": entry.region or "",
         "url": entry.url or "", "file": entry.file, "publisher": entry.publisher or "",
         "updated": entry.updated or "", "scheme": entry.scheme or "", "doc_hash": doc_hash,
     }
@@ -190,12 +190,13 @@ class _Planned:
     previous: ManifestRecord | None
 
 
-def _prepare(entry: SourceEntry, path: Path, doc_hash: str, settings: Settings) -> list[Chunk]:
+def prepare_chunks(entry: SourceEntry, path: Path, settings: Settings) -> list[Chunk]:
+    """The passages of one file, or LoaderError (the ingest and an advisor's upload check alike)."""
     loaded = load_document(path, max_file_mb=settings.max_file_mb, max_pdf_pages=settings.max_pdf_pages)
     chunks = chunk_document(normalize(loaded), entry.id, entry.title, settings.chunk_max_chars,
                             settings.chunk_min_chars)
     if not chunks:
-        raise LoaderError(path, "no text left to index after cleaning")
+        raise LoaderError(path, "no text left to index after cleaning", "plus aucun texte à indexer après nettoyage")
     return chunks
 
 
@@ -286,7 +287,7 @@ def _plan(catalog: Catalog, records: dict[str, ManifestRecord], settings: Settin
             report.unchanged.append(entry.id)
             continue
         try:
-            chunks = _prepare(entry, path, doc_hash, settings)
+            chunks = prepare_chunks(entry, path, settings)
         except LoaderError as exc:
             report.failures.append(FileFailure(path.name, exc.reason, entry.id))
             continue
@@ -324,8 +325,10 @@ def run_ingest(
     embedder: Embeddings | None = None,
     store: IndexStore | None = None,
     show_progress: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """(Re)index the corpus folder; never raises for a bad file (see report.failures)."""
+    """(Re)index the corpus folder; never raises for a bad file (see report.failures).
+    `progress(done, total)` follows the passages embedded (the advisor view's progress bar)."""
     started = time.perf_counter()
     settings = settings or get_settings()
     corpus = Path(corpus_dir) if corpus_dir else settings.corpus_dir
@@ -370,10 +373,20 @@ def run_ingest(
         planned = _plan(catalog, records, settings, report)
 
         total = sum(len(p.chunks) for p in planned)
-        with _progress(show and total > 0) as progress:
-            task = progress.add_task(f"embedding {len(planned)} documents", total=total)
-            vectors, not_embedded = _embed(store, load_embedder, planned, settings, report,
-                                           lambda n: progress.advance(task, n))
+        embedded = 0
+        if progress is not None:
+            progress(0, total)
+        with _progress(show and total > 0) as bar:
+            task = bar.add_task(f"embedding {len(planned)} documents", total=total)
+
+            def advance(n: int) -> None:
+                nonlocal embedded
+                embedded += n
+                bar.advance(task, n)
+                if progress is not None:
+                    progress(embedded, total)
+
+            vectors, not_embedded = _embed(store, load_embedder, planned, settings, report, advance)
         for item in planned:
             if item.entry.id in not_embedded:
                 report.failures.append(FileFailure(item.path.name, not_embedded[item.entry.id], item.entry.id))

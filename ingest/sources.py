@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,24 @@ class SourceEntry:
     region: str | None = None
     scheme: str | None = None
     schemes: tuple[str, ...] = ()
+    contact: str | None = None  # who answers for this scheme (default: the publisher)
+    synonyms: tuple[str, ...] = ()  # other names users give the scheme
     listed: bool = True  # False: derived from a file with no sources.yaml entry
+
+    @property
+    def scheme_ids(self) -> tuple[str, ...]:
+        """The schemes its passages answer for: those listed, else the document's own (named by
+        its `scheme` label and title, see assistant/schemes.py), so a brochure added with no
+        vocabulary entry still has a scheme of its own."""
+        return self.schemes or (self.id,)
 
     def fingerprint(self) -> dict[str, Any]:
         """What, besides the file bytes, ends up in the indexed chunks (a change re-indexes)."""
         return {
             "id": self.id, "title": self.title, "publisher": self.publisher, "updated": self.updated,
-            "url": self.url, "region": self.region, "scheme": self.scheme, "schemes": list(self.schemes),
+            "url": self.url, "region": self.region, "scheme": self.scheme, "schemes": list(self.scheme_ids),
+            **({"contact": self.contact} if self.contact else {}),
+            **({"synonyms": list(self.synonyms)} if self.synonyms else {}),
         }
 
 
@@ -71,9 +83,12 @@ class Catalog:
 
 def slugify(name: str) -> str:
     """A document id from a file name: "Brochure IFAPME 2024.pdf" -> "brochure-ifapme-2024"."""
-    stem = Path(name).stem
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(stem)).strip("-")
-    return slug or "document"
+    return slug(Path(name).stem)
+
+
+def slug(text: str) -> str:
+    """An id from words: "Plan Formation-Insertion" -> "plan-formation-insertion"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:80].strip("-") or "document"
 
 
 def _title_from_name(name: str) -> str:
@@ -88,14 +103,20 @@ def _entry(raw: dict[str, Any]) -> SourceEntry:
     updated = raw.get("updated")
     if isinstance(updated, date):
         updated = updated.isoformat()
-    schemes = raw.get("schemes") or []
-    if isinstance(schemes, str):
-        schemes = [s.strip() for s in schemes.split(",") if s.strip()]
     return SourceEntry(
         id=str(raw["id"]), file=str(raw["file"]), title=str(raw["title"]),
         publisher=raw.get("publisher"), updated=str(updated) if updated else None, url=raw.get("url"),
-        region=raw.get("region"), scheme=raw.get("scheme"), schemes=tuple(str(s) for s in schemes),
+        region=raw.get("region"), scheme=raw.get("scheme"), schemes=_names(raw.get("schemes")),
+        contact=raw.get("contact"), synonyms=_names(raw.get("synonyms")),
     )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A list of names as YAML gives it: a list, or one string with commas."""
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def read_entries(corpus_dir: Path) -> list[SourceEntry]:
@@ -114,6 +135,26 @@ def read_entries(corpus_dir: Path) -> list[SourceEntry]:
             raise SourcesError(f"{SOURCES_FILE}: id {e.id!r} used twice ({seen[e.id]} and {e.file})")
         seen[e.id] = e.file
     return entries
+
+
+def current_entries(corpus_dir: Path) -> tuple[SourceEntry, ...]:
+    """The entries of sources.yaml as it is now (read again when the file changes; none when it is
+    missing or broken: `assistant ingest` reports that). Answers read the documents' schemes,
+    titles and dates from it."""
+    try:
+        stamp = (Path(corpus_dir) / SOURCES_FILE).stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _entries_at(Path(corpus_dir), stamp)
+
+
+@lru_cache(maxsize=8)
+def _entries_at(corpus_dir: Path, stamp: int) -> tuple[SourceEntry, ...]:
+    try:
+        return tuple(read_entries(corpus_dir))
+    except SourcesError as exc:
+        log.warning("%s", exc)
+        return ()
 
 
 def load_catalog(corpus_dir: Path) -> Catalog:

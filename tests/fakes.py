@@ -42,6 +42,9 @@ DEFAULT_CALCULATION = CalculationOut(
     source_ids=["cip-bruxelles"],
     valid_from="2024-05-01",
     notes=[],
+    source_titles=["La convention d'immersion professionnelle"],
+    dated="1er mai 2024",
+    stale=True,
 )
 
 

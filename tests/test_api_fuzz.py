@@ -21,7 +21,10 @@ from tests.fakes import FakeAssistant, FakePassages, FakeSearch
 pytestmark = pytest.mark.slow
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="assistant-fuzz-"))
-CONFIG = Settings(data_dir=DATA_DIR, rate_limit="1000000/minute", advisor_token="jeton")
+# The advisor's document routes write to the corpus folder: fuzz them on a copy.
+CORPUS = shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", DATA_DIR / "corpus")
+CONFIG = Settings(data_dir=DATA_DIR, corpus_dir=CORPUS, rate_limit="1000000/minute", advisor_token="jeton",
+                  embedding_backend="hashing", collection="fuzz-brochures")
 APP = create_app(CONFIG, assistant=FakeAssistant(), searcher=FakeSearch(), library=CorpusLibrary(CONFIG, FakePassages()))
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

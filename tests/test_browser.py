@@ -184,7 +184,11 @@ def test_ask_stream_cite_amount_feedback_advisor(live: tuple[str, BrowserAssista
     card = answer.locator(".asw-card")
     assert card.locator(".asw-card-figure").inner_text() == "848,90 €"
     assert "Montant minimum à 18 ans" in card.inner_text()
-    assert "1 mai 2024" in card.inner_text() and "cip-bruxelles" in card.inner_text()
+    # The document's title (not its id), the date in French, and that the amount may be out of date.
+    assert "Barème en vigueur depuis le 1er mai 2024" in card.inner_text()
+    assert card.get_by_role("link", name="La convention d'immersion professionnelle").get_attribute("href").endswith(
+        "/documents/cip-bruxelles")
+    assert "Montant ancien : il a pu être indexé depuis." in card.locator(".asw-card-stale").inner_text()
 
     chip = answer.get_by_role("button", name="[1] La convention d'immersion professionnelle")
     assert chip.get_attribute("aria-expanded") == "false"
@@ -242,6 +246,12 @@ def test_ask_stream_cite_amount_feedback_advisor(live: tuple[str, BrowserAssista
     advisor.get_by_role("tab", name="Documents").click()
     advisor.get_by_role("button", name="Informations générales sur la convention de stage").click()
     advisor.locator("#doc-passages").get_by_text("varie selon l'année de formation").wait_for()
+    # The dates of the documents and amounts, the stale ones first (the real rates.yaml and sources.yaml).
+    advisor.locator("#fresh-table").wait_for()
+    first = advisor.locator("#fresh-rows tr").first
+    assert "à vérifier" in first.inner_text() and "stale" in (first.get_attribute("class") or "")
+    assert "montant cip_indemnity_18" in advisor.locator("#fresh-rows").inner_text()
+    assert "élément(s) à vérifier" in advisor.locator("#fresh-status").inner_text()
 
 
 def test_phone_screen(live: tuple[str, BrowserAssistant], page_factory: Any) -> None:
@@ -371,3 +381,71 @@ def test_erase_from_the_widget_by_keyboard_and_from_the_advisor_view(
     advisor.get_by_text(f"Conversation {kept} effacée.").wait_for()
     assert advisor.locator("#conv-list article.conv").filter(has_text=kept).count() == 0
     assert kept not in _stored(url)
+
+
+# --- the advisor manages the corpus: upload, review, replace, remove -----------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on a copy of the corpus, indexed for real (hashing embedder: no model to load)."""
+    from assistant.api.core import store_passages
+    from ingest.pipeline import run_ingest
+    from tests.ingest_support import copy_corpus, make_settings
+
+    root = tmp_path_factory.mktemp("corpus-live")
+    copy_corpus(root)
+    settings = make_settings(root, advisor_token=TOKEN, rate_limit="1000/minute", max_file_mb=1.0)
+    run_ingest(settings=settings, show_progress=False)
+    port = _free_port()
+    settings = settings.model_copy(update={"cors_origins": [f"http://127.0.0.1:{port}"]})
+    app = create_app(settings, assistant=BrowserAssistant(), searcher=FakeSearch(PASSAGES),
+                     library=CorpusLibrary(settings, store_passages(settings)))
+    with LiveServer(app, port) as server:
+        yield server.url
+
+
+def test_advisor_uploads_reviews_replaces_and_removes_a_document(corpus_live: str, page_factory: Any) -> None:
+    page = page_factory(1280, 900)
+    page.goto(corpus_live + "/advisor")
+    page.get_by_label("Jeton conseiller (ASSISTANT_ADVISOR_TOKEN)").fill(TOKEN)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("tab", name="Documents").click()
+    page.get_by_role("button", name="Informations générales sur la convention de stage").wait_for()
+
+    # A corrupt PDF: a French error, nothing added.
+    page.get_by_label("Fichier").set_input_files({"name": "casse.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 x"})
+    page.get_by_label("Titre").fill("Brochure cassée")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    page.get_by_role("alert").filter(has_text="PDF endommagé").wait_for()
+    assert page.locator("#doc-list li").count() == 5
+
+    # A brochure: checked, indexed with a progress bar, its passages shown for review.
+    brochure = "# Le plan Tremplin\n\n## Durée\n\nLe plan Tremplin dure 12 semaines dans une entreprise.\n"
+    page.get_by_label("Fichier").set_input_files({"name": "tremplin.md", "mimeType": "text/markdown", "buffer": brochure.encode()})
+    page.get_by_label("Titre").fill("Le plan Tremplin")
+    page.get_by_label("Éditeur").fill("Commune de X")
+    page.get_by_label("Dispositif (nom en clair, sigle entre parenthèses)").fill("Plan Tremplin")
+    page.get_by_label("Identifiant (facultatif)").fill("tremplin")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    page.locator("#doc-job").filter(has_text="terminé").wait_for(timeout=30_000)
+    assert page.locator("#doc-progress").get_attribute("value") == page.locator("#doc-progress").get_attribute("max")
+    page.locator("#doc-passages").get_by_text("dure 12 semaines").wait_for()
+    page.get_by_role("button", name="Le plan Tremplin", exact=True).wait_for()
+    shot(page, "advisor-upload.png")
+
+    # Replaced by a new version: the form is prefilled, the new text is indexed.
+    page.get_by_role("button", name="Remplacer Le plan Tremplin").click()
+    assert page.get_by_label("Éditeur").input_value() == "Commune de X"
+    page.get_by_label("Fichier").set_input_files(
+        {"name": "tremplin.md", "mimeType": "text/markdown", "buffer": brochure.replace("12", "16").encode()})
+    page.get_by_role("button", name="Remplacer", exact=True).click()
+    page.locator("#doc-job").filter(has_text="Remplacement de « tremplin » : terminé").wait_for(timeout=30_000)
+    page.locator("#doc-passages").get_by_text("dure 16 semaines").wait_for()
+
+    # Removed, after a confirmation.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Retirer Le plan Tremplin").click()
+    page.locator("#doc-job").filter(has_text="Retrait de « tremplin » : terminé").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Le plan Tremplin", exact=True).wait_for(state="detached")
+    assert page.locator("#doc-list li").count() == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -22,6 +23,7 @@ def _passage(chunk_id: str, doc_id: str, title: str, section: str, body: str, sc
 
 
 CIP_TITLE = "La convention d'immersion professionnelle"
+RECENT = date(2024, 8, 1)
 PASSAGES = [
     _passage(
         "cip:indemnite", "cip-bruxelles", CIP_TITLE, "Quelle indemnité ?",
@@ -83,6 +85,8 @@ def make(
     **settings,
 ) -> Assistant:
     llm = FakeListChatModel(responses=script, sleep=sleep) if script else None
+    # Answers given while the amounts were recent (no "il a pu être indexé" note): see the freshness tests below.
+    settings.setdefault("today", RECENT)
     return Assistant(Settings(llm_backend=backend, **settings), llm=llm, search=LexicalSearch(passages))
 
 
@@ -271,7 +275,7 @@ def test_unavailable_model_falls_back(tmp_path) -> None:
 
 
 def test_fake_backend_without_script_echoes_the_extractive_answer() -> None:
-    fake = ask(Assistant(Settings(llm_backend="fake"), search=LexicalSearch()), "J'ai 18 ans, combien je gagne en CIP ?")
+    fake = ask(Assistant(Settings(llm_backend="fake", today=RECENT), search=LexicalSearch()), "J'ai 18 ans, combien je gagne en CIP ?")
     extractive = ask(make(), "J'ai 18 ans, combien je gagne en CIP ?")
     assert fake.answer == extractive.answer and not fake.fallback and fake.backend == "fake"
 
@@ -542,3 +546,31 @@ def test_the_number_asked_for_comes_with_the_answer_even_after_a_long_model_text
     # Without a number asked for, the budget holds.
     prep = assistant.prepare(ChatRequest(message="le forem aide pour le stage d'insertion ?"))
     assert assistant._complement(prep, shown) == ""
+
+
+# --- freshness: an amount older than ASSISTANT_STALE_AFTER_MONTHS is said to be possibly outdated ---
+
+
+@pytest.mark.parametrize("backend", ["extractive", "fake"])
+def test_an_old_amount_is_flagged_in_the_answer_and_on_its_card(backend: str) -> None:
+    script = ["À 18 ans, vous recevez 848,90 € par mois [1]. Cette indemnité est à charge de l'employeur [1]."]
+    assistant = make(backend, script if backend == "fake" else None, today=date(2026, 12, 2))
+    events = list(assistant.stream(ChatRequest(message="J'ai 18 ans, combien je gagne en CIP ?")))
+    tokens = "".join(e.data for e in events if e.event == "token")
+    response = ChatResponse.model_validate(events[-1].data)
+    assert response.answer == tokens  # streamed too, as the last sentence
+    assert response.answer.endswith("Montant de mai 2024 ; il a pu être indexé depuis : vérifiez auprès de "
+                                    "Bruxelles Formation ou Actiris (dispenses) ; l'ONEM pour le stage d'insertion.")
+    card = response.calculations[0]
+    assert (card.stale, card.dated) == (True, "1er mai 2024")
+    assert card.source_titles == ["La convention d'immersion professionnelle"]
+    assert_contract(response)
+
+
+def test_a_recent_amount_or_a_question_without_amount_has_no_note() -> None:
+    recent = ask(make(today=date(2024, 8, 1)), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "indexé depuis" not in recent.answer and recent.calculations[0].stale is False
+    later = ask(make(today=date(2026, 12, 2)), "Combien de temps dure le stage d'insertion professionnelle ?")
+    assert "indexé depuis" not in later.answer
+    bound = ask(make(today=date(2026, 12, 2), stale_after_months=60), "J'ai 18 ans, combien je gagne en CIP ?")
+    assert "indexé depuis" not in bound.answer

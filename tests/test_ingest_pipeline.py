@@ -167,7 +167,8 @@ def test_unlisted_file_is_indexed_with_a_warning(env: tuple[Settings, Path], cap
     assert any("Nouvelle brochure.md" in w for w in report.warnings)
     assert "no entry in sources.yaml" in caplog.text
     hit = next(h for h in _store(settings).live_chunks() if h.metadata["doc_id"] == "nouvelle-brochure")
-    assert hit.text.startswith("Nouvelle brochure — Montant\n") and hit.metadata["schemes"] == ""
+    # its scheme is its own (no vocabulary names it: it has no sources.yaml entry)
+    assert hit.text.startswith("Nouvelle brochure — Montant\n") and hit.metadata["schemes"] == "nouvelle-brochure"
 
 
 def test_crash_after_upsert_leaves_the_previous_index_usable(env: tuple[Settings, Path],

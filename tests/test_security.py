@@ -164,7 +164,10 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str] | N
 
 
 def test_every_advisor_route_refuses_requests_without_the_token(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, advisor_token=TOKEN, rate_limit="1000/minute")
+    # The granted calls really change the corpus (DELETE /api/advisor/documents/cip-bruxelles): a copy.
+    corpus = shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", tmp_path / "corpus")
+    settings = Settings(data_dir=tmp_path, corpus_dir=corpus, advisor_token=TOKEN, rate_limit="1000/minute",
+                        embedding_backend="hashing", collection="security-brochures")
     app = create_app(settings, assistant=FakeAssistant(), searcher=FakeSearch(), library=CorpusLibrary(settings, FakePassages()))
     routes = advisor_routes(app)
     assert ("GET", "/api/advisor/conversations") in routes and ("GET", "/api/advisor/search") in routes

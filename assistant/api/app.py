@@ -33,7 +33,17 @@ from assistant.api.middleware import (
     install_log_filter,
     install_log_handler,
 )
-from assistant.api.routes import advisor, chat, conversations, documents, feedback, health, pages, search
+from assistant.api.routes import (
+    advisor,
+    chat,
+    conversations,
+    corpus,
+    documents,
+    feedback,
+    health,
+    pages,
+    search,
+)
 from assistant.api.routes.chat import Endpoint, EndpointDecorator
 from assistant.availability import IndexProbe
 from assistant.config import Settings, get_settings
@@ -61,6 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await purge
     if core.storage is not None:
         core.storage.close()
+    if core.jobs is not None:
+        core.jobs.close()
 
 
 def open_storage(settings: Settings) -> Storage | None:
@@ -120,11 +132,14 @@ def create_app(
     app.state.limiter = limiter
 
     # Middleware: the last added is the outermost.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    # An advisor's brochure travels base64-encoded (4/3 of its size) in a JSON body.
+    upload_limit = int(settings.max_file_mb * 1024 * 1024 * 4 / 3) + settings.max_body_bytes
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes,
+                       wider={"/api/advisor/documents": upload_limit})
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization"],
         expose_headers=["Retry-After"],
         max_age=600,
@@ -138,7 +153,7 @@ def create_app(
     app.add_exception_handler(Exception, server_error)
 
     app.include_router(chat.build_router(chat_limit(settings, limiter)))
-    for module in (search, health, documents, feedback, conversations, advisor, pages):
+    for module in (search, health, documents, feedback, conversations, advisor, corpus, pages):
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.errors import ApiError
+from assistant.api.jobs import IngestJobs
 from assistant.api.queue import Busy, GenerationGate, NoQueue, Ticket
 from assistant.availability import IndexProbe
 from assistant.config import Settings
@@ -88,11 +89,17 @@ class CorpusLibrary:
                     "region": e.region,
                     "scheme": e.scheme,
                     "schemes": list(e.schemes),
+                    "contact": e.contact,
+                    "synonyms": list(e.synonyms),
                     "file": e.file,
                 }
                 for e in entries
             ]
         return self._sources
+
+    def forget(self) -> None:
+        """Read sources.yaml again on the next request (after an advisor changed the corpus)."""
+        self._sources = None
 
     def _chunks(self, doc_id: str | None) -> list[Passage] | None:
         if self._passages is None:
@@ -175,6 +182,7 @@ class Core:
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
     warming: list[str] = field(default_factory=lambda: list(WARM_STEPS))
+    jobs: IngestJobs | None = None  # the advisor's background ingests (routes/corpus.py)
 
     def warm(self) -> None:
         """Load everything the first answer needs, off the event loop, before ``ready`` flips: the

@@ -30,24 +30,29 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over ``limit`` bytes, declared (Content-Length) or streamed (chunked)."""
+    """413 for bodies over ``limit`` bytes, declared (Content-Length) or streamed (chunked);
+    ``wider`` gives paths under a prefix a larger limit (the advisor's uploads)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, wider: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.wider = app, limit, wider or {}
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.wider.items() if path.startswith(prefix)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.limit
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = False
             if too_big:
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -60,8 +65,8 @@ class BodyLimitMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._reject(scope, receive, send)
+            if size > limit:
+                await self._reject(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -77,12 +82,12 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(
             413,
             "payload_too_large",
-            f"La requête est trop volumineuse (maximum {self.limit} octets).",
-            f"The request body is too large (at most {self.limit} bytes).",
+            f"La requête est trop volumineuse (maximum {limit} octets).",
+            f"The request body is too large (at most {limit} bytes).",
         )
         await response(scope, receive, send)
 

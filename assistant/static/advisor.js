@@ -26,8 +26,10 @@
     return sessionStorage.getItem(KEY) || "";
   }
 
-  function call(path, method) {
-    return fetch(path, { method: method || "GET", headers: { Authorization: "Bearer " + token() } }).then(function (response) {
+  function call(path, method, body) {
+    var headers = { Authorization: "Bearer " + token() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, { method: method || "GET", headers: headers, body: body === undefined ? undefined : JSON.stringify(body) }).then(function (response) {
       if (response.status === 401 || response.status === 403) {
         return response.json().then(function (body) {
           if (response.status === 401) sessionStorage.removeItem(KEY);
@@ -55,6 +57,7 @@
     $("app").hidden = false;
     loadConversations();
     loadDocuments();
+    loadFreshness();
   }
 
   /* --- tabs ---------------------------------------------------------------------------------- */
@@ -183,9 +186,121 @@
         button.addEventListener("click", function () { showDocument(d.doc_id); });
         item.appendChild(button);
         item.appendChild(el("span", "note", " — " + d.doc_id + (d.passages !== null && d.passages !== undefined ? " · " + d.passages + " passages" : "") + (d.updated ? " · " + d.updated : "")));
+        var replace = el("button", "btn", "Remplacer");
+        replace.type = "button";
+        replace.setAttribute("aria-label", "Remplacer " + d.title);
+        replace.addEventListener("click", function () { startReplace(d); });
+        var remove = el("button", "btn btn-danger", "Retirer");
+        remove.type = "button";
+        remove.setAttribute("aria-label", "Retirer " + d.title);
+        remove.addEventListener("click", function () { removeDocument(d); });
+        item.appendChild(replace);
+        item.appendChild(remove);
         list.appendChild(item);
       });
     });
+  }
+
+  /* --- adding, replacing, removing a document ------------------------------------------------ */
+  var FIELDS = ["title", "publisher", "updated", "url", "region", "scheme", "contact"];
+
+  function startReplace(d) {
+    $("doc-replace").value = d.doc_id;
+    $("doc-form-title").textContent = "Remplacer « " + d.title + " »";
+    $("doc-submit").textContent = "Remplacer";
+    $("doc-cancel").hidden = false;
+    FIELDS.forEach(function (name) { $("doc-" + name).value = d[name] || ""; });
+    $("doc-synonyms").value = (d.synonyms || []).join(", ");
+    $("doc-id").value = d.doc_id;
+    $("doc-id").disabled = true;
+    $("doc-title").focus();
+  }
+
+  function resetForm() {
+    $("doc-form").reset();
+    $("doc-replace").value = "";
+    $("doc-form-title").textContent = "Ajouter un document";
+    $("doc-submit").textContent = "Ajouter";
+    $("doc-cancel").hidden = true;
+    $("doc-id").disabled = false;
+  }
+
+  function readFile(file) {
+    return new Promise(function (resolve, reject) {
+      if (!file) { resolve(null); return; }
+      var reader = new FileReader();
+      reader.onload = function () { resolve(String(reader.result).split(",")[1] || ""); };
+      reader.onerror = function () { reject(new Error("Le fichier n'a pas pu être lu.")); };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  function follow(job) {
+    var bar = $("doc-progress");
+    bar.hidden = false;
+    var label = { "ajout": "Ajout", "remplacement": "Remplacement", "suppression": "Retrait" }[job.action] || job.action;
+    $("doc-job").textContent = label + " de « " + job.doc_id + " » : " + job.state +
+      (job.total ? " (" + job.done + " / " + job.total + " passages)" : "") + (job.message ? ". " + job.message : "");
+    bar.max = job.total || 1;
+    bar.value = job.state === "terminé" ? bar.max : job.done;
+    if (job.state === "en attente" || job.state === "en cours") {
+      setTimeout(function () { call("/api/advisor/jobs/" + job.id).then(follow, showError); }, 500);
+      return;
+    }
+    loadDocuments();
+    loadFreshness();
+    if (job.state === "terminé" && job.action !== "suppression") showDocument(job.doc_id);
+  }
+
+  function showError(error) { $("doc-error").textContent = error.message; }
+
+  $("doc-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("doc-error").textContent = "";
+    var replacing = $("doc-replace").value;
+    var file = $("doc-file").files[0];
+    if (!file && !replacing) { showError(new Error("Choisissez le fichier du document.")); return; }
+    readFile(file).then(function (content) {
+      var body = {};
+      FIELDS.forEach(function (name) { var v = $("doc-" + name).value.trim(); if (v) body[name] = v; });
+      body.synonyms = $("doc-synonyms").value.split(",").map(function (v) { return v.trim(); }).filter(Boolean);
+      if (content !== null) { body.filename = file.name; body.content_base64 = content; }
+      if (!replacing && $("doc-id").value.trim()) body.id = $("doc-id").value.trim();
+      return replacing ? call("/api/advisor/documents/" + encodeURIComponent(replacing), "PUT", body)
+                       : call("/api/advisor/documents", "POST", body);
+    }).then(function (job) {
+      $("doc-job").textContent = "Fichier vérifié : " + job.passages + " passage(s). Indexation…";
+      resetForm();
+      follow(job);
+    }, showError);
+  });
+  $("doc-cancel").addEventListener("click", resetForm);
+
+  function removeDocument(d) {
+    if (!window.confirm("Retirer « " + d.title + " » du corpus et de l'index ?")) return;
+    $("doc-error").textContent = "";
+    call("/api/advisor/documents/" + encodeURIComponent(d.doc_id), "DELETE").then(follow, showError);
+  }
+
+  /* Rates and documents older than ASSISTANT_STALE_AFTER_MONTHS (or undated) come first. */
+  function loadFreshness() {
+    call("/api/advisor/freshness").then(function (data) {
+      var rows = $("fresh-rows");
+      clear(rows);
+      var stale = data.items.filter(function (item) { return item.stale; }).length;
+      $("fresh-status").textContent = stale + " élément(s) à vérifier : datés de plus de " + data.stale_after_months +
+        " mois ou non datés (au " + data.today + "). Un montant à jour s'ajoute dans rates.yaml avec sa nouvelle date (README, « Mettre à jour un montant »).";
+      data.items.forEach(function (item) {
+        var row = el("tr", item.stale ? "stale" : null);
+        row.appendChild(el("td", null, item.kind === "rate" ? "montant " + item.id : "document"));
+        row.appendChild(el("td", null, item.title));
+        row.appendChild(el("td", null, item.figure || "—"));
+        row.appendChild(el("td", null, item.dated + (item.origin === "document" && item.kind === "rate" ? " (date du document)" : "")));
+        row.appendChild(el("td", null, item.stale ? "à vérifier" : "à jour"));
+        rows.appendChild(row);
+      });
+      $("fresh-table").hidden = false;
+    }).catch(function (error) { $("fresh-status").textContent = error.message; });
   }
 
   function showDocument(docId) {
@@ -201,7 +316,31 @@
         item.appendChild(el("p", "text", p.text));
         box.appendChild(item);
       });
+      showFigures(docId, box);
     });
+  }
+
+  /* The euro figures the document states: the rates that use them, or the rates.yaml entry to complete. */
+  function showFigures(docId, box) {
+    call("/api/advisor/documents/" + encodeURIComponent(docId) + "/figures").then(function (figures) {
+      var section = el("section", "figures");
+      section.appendChild(el("h3", null, "Montants cités (" + figures.length + ")"));
+      if (!figures.length) section.appendChild(el("p", "note", "Ce document ne cite aucun montant en euros."));
+      figures.forEach(function (f) {
+        var item = el("div", "figure");
+        item.appendChild(el("p", null, f.figure + " — « " + f.quote + " »"));
+        if (f.rates.length) {
+          item.appendChild(el("p", "note", "Déjà dans rates.yaml : " + f.rates.join(", ")));
+        } else {
+          var details = el("details");
+          details.appendChild(el("summary", null, "En faire un taux (entrée rates.yaml à compléter)"));
+          details.appendChild(el("pre", null, f.entry));
+          item.appendChild(details);
+        }
+        section.appendChild(item);
+      });
+      box.appendChild(section);
+    }, function () {});
   }
 
   /* --- start --------------------------------------------------------------------------------- */

@@ -491,11 +491,16 @@
         var sources = el("p", { className: "asw-card-meta" }, ["Source : "]);
         calc.source_ids.forEach(function (id, i) {
           if (i) sources.appendChild(document.createTextNode(", "));
-          sources.appendChild(el("a", { href: documentLink(id), target: "_blank", rel: "noopener", text: id }));
+          var title = (calc.source_titles && calc.source_titles[i]) || id;
+          sources.appendChild(el("a", { href: documentLink(id), target: "_blank", rel: "noopener", text: title }));
         });
         meta.push(sources);
       }
-      if (calc.valid_from) meta.push(el("p", { className: "asw-card-meta", text: "Barème en vigueur depuis le " + frenchDate(calc.valid_from) }));
+      // The date in French comes from the server ("1er septembre 2023"); older builds send only valid_from.
+      var dated = calc.dated || (calc.valid_from ? frenchDate(calc.valid_from) : "");
+      if (calc.valid_from) meta.push(el("p", { className: "asw-card-meta", text: "Barème en vigueur depuis le " + dated }));
+      else if (dated) meta.push(el("p", { className: "asw-card-meta", text: "Date de la source : " + dated }));
+      if (calc.stale) meta.push(el("p", { className: "asw-card-stale", text: "Montant ancien : il a pu être indexé depuis." }));
       (calc.notes || []).forEach(function (note) { meta.push(el("p", { className: "asw-card-note", text: note })); });
       self.calcs.appendChild(el("section", { className: "asw-card", "aria-label": "Montant calculé : " + (calc.label || calc.name) }, [
         el("p", { className: "asw-card-label", text: calc.label || calc.name }),

@@ -1,5 +1,5 @@
 """The advisor's API: recent conversations (with feedback), their erasure on a user's request,
-and a search that shows scores.
+a search that shows scores, and the dates of the documents and amounts (what may be out of date).
 
 Every route needs the advisor token (core.require_advisor).
 """
@@ -7,17 +7,22 @@ Every route needs the advisor token (core.require_advisor).
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from assistant import freshness
 from assistant.api.core import CoreDep, require_advisor
 from assistant.api.errors import ApiError
 from assistant.api.routes.conversations import ERASED, ConversationId, erase
 from assistant.api.routes.search import Mode, TopK, search_passages
+from assistant.calculator.rates import load_rates
 from assistant.schemas import Passage
 from assistant.storage import StorageError
+from ingest.sources import current_entries
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +60,14 @@ async def advisor_search(
     mode: Mode = "hybrid",
 ) -> list[Passage]:
     return await search_passages(core, q, k, mode)
+
+
+@router.get("/api/advisor/freshness", summary="Dates des documents et des montants (les anciens d'abord)")
+async def advisor_freshness(core: CoreDep) -> dict[str, Any]:
+    """Every document and money rate with its date in French; `stale` past ASSISTANT_STALE_AFTER_MONTHS."""
+    settings = core.settings
+    today = settings.today or date.today()
+    rows = freshness.review(load_rates().rates, current_entries(settings.corpus_dir), today,
+                            settings.stale_after_months)
+    return {"today": today.isoformat(), "stale_after_months": settings.stale_after_months,
+            "items": [asdict(row) for row in rows]}
