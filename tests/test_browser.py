@@ -244,7 +244,7 @@ def test_ask_stream_cite_amount_feedback_advisor(live: tuple[str, BrowserAssista
     rows.first.wait_for()
     assert "dense + bm25" in rows.first.inner_text() and "0.8200" in rows.first.inner_text()
     advisor.get_by_role("tab", name="Documents").click()
-    advisor.get_by_role("button", name="Informations générales sur la convention de stage").click()
+    advisor.get_by_role("button", name="Informations générales sur la convention de stage", exact=True).click()
     advisor.locator("#doc-passages").get_by_text("varie selon l'année de formation").wait_for()
     # The dates of the documents and amounts, the stale ones first (the real rates.yaml and sources.yaml).
     advisor.locator("#fresh-table").wait_for()
@@ -411,7 +411,7 @@ def test_advisor_uploads_reviews_replaces_and_removes_a_document(corpus_live: st
     page.get_by_label("Jeton conseiller (ASSISTANT_ADVISOR_TOKEN)").fill(TOKEN)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("tab", name="Documents").click()
-    page.get_by_role("button", name="Informations générales sur la convention de stage").wait_for()
+    page.get_by_role("button", name="Informations générales sur la convention de stage", exact=True).wait_for()
 
     # A corrupt PDF: a French error, nothing added.
     page.get_by_label("Fichier").set_input_files({"name": "casse.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 x"})

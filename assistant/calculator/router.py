@@ -259,6 +259,11 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
     intents = own.intents or (merged.intents if continues else [])
     if not intents:
         return []
+    named = list(schemes or own.schemes or merged.schemes)
+    if named and not any(s in KNOWN_SCHEMES for s in named):
+        # A scheme with no calculation here (a brochure an advisor added): its passages answer,
+        # not another scheme's rates, and no "which scheme?" question.
+        return []
     active = resolve_schemes(own, merged, schemes)
     if not active and not merged.has_situation() and not domain:
         return []  # "c combien le salaire d'un ingénieur ?": not about internships or training
