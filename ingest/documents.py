@@ -24,7 +24,7 @@ import yaml
 from assistant.config import Settings
 from ingest.loaders import EXTENSIONS, LoaderError
 from ingest.pipeline import prepare_chunks
-from ingest.sources import SOURCES_FILE, SourceEntry, slug
+from ingest.sources import SOURCES_FILE, SourceEntry, names, slug
 
 # The entry fields an advisor fills in (sources.yaml); `file` and `id` are set here.
 FIELDS = ("title", "publisher", "updated", "url", "region", "scheme", "schemes", "contact", "synonyms")
@@ -103,10 +103,10 @@ def _clean(fields: Mapping[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for key in FIELDS:
         value = fields.get(key)
-        if isinstance(value, str):
+        if key in ("schemes", "synonyms"):
+            value = list(names(value))  # a list, or one string with commas, as sources.yaml reads it
+        elif isinstance(value, str):
             value = value.strip()
-        if key in ("schemes", "synonyms") and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
         if value not in (None, "", []):
             out[key] = value
     if "title" not in out:
@@ -179,7 +179,7 @@ def _save(
     record = {"id": doc_id, "file": new_file, **values}
     entry = SourceEntry(
         id=doc_id, file=new_file, title=str(values["title"]),
-        schemes=tuple(values.get("schemes") or ()),  # type: ignore[arg-type]
+        schemes=names(values.get("schemes")),
     )
     checked = check_file(filename, data, entry, settings)
     _write_atomic(corpus_dir / new_file, data)

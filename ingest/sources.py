@@ -106,12 +106,12 @@ def _entry(raw: dict[str, Any]) -> SourceEntry:
     return SourceEntry(
         id=str(raw["id"]), file=str(raw["file"]), title=str(raw["title"]),
         publisher=raw.get("publisher"), updated=str(updated) if updated else None, url=raw.get("url"),
-        region=raw.get("region"), scheme=raw.get("scheme"), schemes=_names(raw.get("schemes")),
-        contact=raw.get("contact"), synonyms=_names(raw.get("synonyms")),
+        region=raw.get("region"), scheme=raw.get("scheme"), schemes=names(raw.get("schemes")),
+        contact=raw.get("contact"), synonyms=names(raw.get("synonyms")),
     )
 
 
-def _names(value: object) -> tuple[str, ...]:
+def names(value: object) -> tuple[str, ...]:
     """A list of names as YAML gives it: a list, or one string with commas."""
     if not value:
         return ()
