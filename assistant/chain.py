@@ -338,8 +338,7 @@ class Assistant:
     def _documents(self) -> dict[str, SourceEntry]:
         return {e.id: e for e in current_entries(self.settings.corpus_dir)}
 
-    def _dated(self, prep: Prepared) -> list[tuple[Calculation, freshness.Dated]]:
-        documents = self._documents()
+    def _dated(self, prep: Prepared, documents: dict[str, SourceEntry]) -> list[tuple[Calculation, freshness.Dated]]:
         return [(c, freshness.amount_date(c.valid_from, c.source_ids, documents)) for c in prep.calculations]
 
     def _is_stale(self, calculation: Calculation, dated: freshness.Dated) -> bool:
@@ -349,10 +348,10 @@ class Assistant:
 
     def _stale_note(self, prep: Prepared) -> str:
         """"Montant de septembre 2023 ; il a pu être indexé depuis : vérifiez auprès de …"."""
-        stale = [(c, d) for c, d in self._dated(prep) if self._is_stale(c, d)]
+        documents = self._documents()
+        stale = [(c, d) for c, d in self._dated(prep, documents) if self._is_stale(c, d)]
         if not stale:
             return ""
-        documents = self._documents()
         first = next((documents[s] for c, _ in stale for s in c.source_ids if s in documents), None)
         body = competent_body(first.scheme_ids[0] if first else None)
         today = self.settings.today or date.today()
@@ -362,7 +361,7 @@ class Assistant:
         """The calculations for the amount cards: document titles, the date in French, staleness."""
         documents = self._documents()
         cards = []
-        for calculation, dated in self._dated(prep):
+        for calculation, dated in self._dated(prep, documents):
             card = calculation.to_api()
             card.source_titles = [documents[s].title if s in documents else s for s in calculation.source_ids]
             card.dated = dated.label()
