@@ -4,6 +4,8 @@ is unreachable."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import CorpusLibrary, create_app
+from assistant.api.queue import FIRST_ESTIMATE, GenerationGate
 from assistant.availability import IndexProbe
 from assistant.config import Settings
 from assistant.schemas import ChatRequest, ChatResponse
@@ -207,3 +210,108 @@ def test_index_lost_during_an_answer_is_503_not_a_sourceless_answer(
         events = read_sse(r)
     assert events[-1][0] == "error" and events[-1][1]["error"] == "index_unavailable"
     assert "done" not in [e for e, _ in events]
+
+
+# --- first come, first served, with places in line ------------------------------------------------
+
+
+def test_the_line_is_first_come_first_served_and_tells_each_its_place() -> None:
+    async def scenario() -> tuple[list[str], dict[str, list[int]]]:
+        gate = GenerationGate(concurrency=1, queue=3)
+        order: list[str] = []
+        places: dict[str, list[int]] = {}
+        go = asyncio.Event()
+
+        async def job(name: str) -> None:
+            ticket = gate.reserve()
+            places[name] = [p async for p in ticket.turns(every=0.01)]
+            async with ticket:
+                order.append(name)
+                if name == "a":
+                    await go.wait()
+                await asyncio.sleep(0.01)
+
+        tasks = []
+        for name in "abcd":
+            tasks.append(asyncio.create_task(job(name)))
+            await asyncio.sleep(0.02)  # arrive in this order
+        assert [gate.position(t) for t in gate._line] == [1, 2, 3]
+        go.set()
+        await asyncio.gather(*tasks)
+        assert gate.pending == 0 and gate.running == 0
+        return order, places
+
+    order, places = asyncio.run(scenario())
+    assert order == ["a", "b", "c", "d"]
+    assert places["a"] == []  # a free slot: nothing to tell
+    assert places["b"] == [1, 0]
+    assert places["c"] == [2, 1, 0]  # moves up as the line moves
+    assert places["d"][0] == 3 and places["d"][-1] == 0
+
+
+def test_a_question_that_leaves_the_line_gives_its_place_up() -> None:
+    async def scenario() -> tuple[int, int, list[str]]:
+        gate = GenerationGate(concurrency=1, queue=2)
+        first = gate.reserve()
+        await first.enter()
+        leaving, staying = gate.reserve(), gate.reserve()
+        waits = [asyncio.create_task(leaving.enter()), asyncio.create_task(staying.enter())]
+        await asyncio.sleep(0.01)
+        assert staying.position == 2
+        waits[0].cancel()  # the client went away while waiting
+        await asyncio.sleep(0.01)
+        moved_up = staying.position
+        first.release()
+        await waits[1]
+        seen = [type(exc).__name__ for exc in await asyncio.gather(*waits, return_exceptions=True) if exc]
+        running = gate.running
+        staying.release()
+        return moved_up, running, seen
+
+    moved_up, running, seen = asyncio.run(scenario())
+    assert moved_up == 1 and running == 1 and seen == ["CancelledError"]
+
+
+def test_the_wait_is_estimated_from_the_last_answers() -> None:
+    gate = GenerationGate(concurrency=2, queue=8)
+    assert gate.wait_seconds(1) == math.ceil(FIRST_ESTIMATE)  # nothing measured yet
+    for seconds in (4.0, 6.0, 100.0):
+        gate._durations.append(seconds)
+    assert gate.answer_seconds() == 6.0  # the median: one slow answer does not move it
+    assert gate.wait_seconds(1) == 6 and gate.wait_seconds(2) == 6 and gate.wait_seconds(3) == 12
+    assert gate.retry_after() == 3
+
+
+def test_a_stream_that_waits_is_told_its_place_then_answered(tmp_path: Path) -> None:
+    fake = FakeAssistant()
+    app = make_app(tmp_path, fake, generation_concurrency=1, generation_queue=2)
+    with TestClient(app) as client:
+        wait_ready(client)
+        fake.release.clear()
+        first: list[int] = []
+        worker = threading.Thread(target=lambda: first.append(client.post("/api/chat", json={"message": "un"}).status_code))
+        worker.start()
+        deadline = time.monotonic() + 5
+        while client.get("/api/health").json()["queue"]["running"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        threading.Timer(1.5, fake.release.set).start()
+        with client.stream("POST", "/api/chat/stream", json={"message": "deux"}) as r:
+            events = read_sse(r)
+        worker.join(10)
+    names = [e for e, _ in events]
+    queue = [d for e, d in events if e == "queue"]
+    assert first == [200]
+    assert names[0] == "queue" and names[-1] == "done" and "token" in names
+    assert queue[0]["position"] == 1 and queue[0]["wait_seconds"] > 0
+    assert queue[0]["message"].startswith("Votre question est 1re dans la file d'attente : réponse dans ")
+    assert queue[-1]["position"] == 0 and names.index("token") > names.index("queue")
+
+
+def test_a_stream_with_a_free_slot_sends_no_queue_event(tmp_path: Path) -> None:
+    app = make_app(tmp_path, FakeAssistant(), generation_concurrency=1, generation_queue=2)
+    with TestClient(app) as client:
+        wait_ready(client)
+        with client.stream("POST", "/api/chat/stream", json={"message": "seul"}) as r:
+            names = [e for e, _ in read_sse(r)]
+    assert "queue" not in names and names[-1] == "done"

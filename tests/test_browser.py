@@ -135,14 +135,16 @@ def page_factory(browser: Any) -> Iterator[Any]:
     contexts: list[Any] = []
     problems: list[str] = []
 
-    def make(width: int = 1280, height: int = 800) -> Any:
+    def make(width: int = 1280, height: int = 800, expected: tuple[str, ...] = ("status of 4",)) -> Any:
+        """A page whose script errors fail the test, but for the HTTP statuses it ``expected``."""
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on(
             "console",
-            lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" and "status of 4" not in msg.text else None,
+            lambda msg: problems.append(f"console: {msg.text}")
+            if msg.type == "error" and not any(e in msg.text for e in expected) else None,
         )
         return page
 
@@ -381,6 +383,65 @@ def test_erase_from_the_widget_by_keyboard_and_from_the_advisor_view(
     advisor.get_by_text(f"Conversation {kept} effacée.").wait_for()
     assert advisor.locator("#conv-list article.conv").filter(has_text=kept).count() == 0
     assert kept not in _stored(url)
+
+
+# --- waiting for the model: the place in line, and one retry by itself after a 503 ---------------
+
+
+def test_a_waiting_question_shows_its_place_in_line(live: tuple[str, BrowserAssistant], page_factory: Any) -> None:
+    url, fake = live
+    first, second = page_factory(1280, 800), page_factory(1280, 800)
+    first.goto(url + "/")
+    second.goto(url + "/")
+    fake.release.clear()  # the first answer holds the only generation slot
+    try:
+        first.get_by_label("Votre question").fill("Première question")
+        first.get_by_label("Votre question").press("Enter")
+        deadline = time.monotonic() + 10
+        while len(fake.requests) == 0 or fake.requests[-1].message != "Première question":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        second.get_by_label("Votre question").fill("Deuxième question")
+        second.get_by_label("Votre question").press("Enter")
+        waiting = second.locator("article.asw-msg--bot").last.get_by_role("status")
+        waiting.filter(has_text="Votre question est 1re dans la file d'attente : réponse dans").wait_for(timeout=10_000)
+        shot(second, "widget-queue.png")
+    finally:
+        fake.release.set()
+    answer = second.locator("article.asw-msg--bot").last
+    answer.locator(".asw-feedback-row").wait_for(timeout=20_000)
+    assert "848,90 €" in answer.locator(".asw-text").inner_text()
+
+
+def test_a_full_queue_is_retried_once_by_the_widget(tmp_path: Path, page_factory: Any) -> None:
+    port = _free_port()
+    settings = Settings(data_dir=tmp_path, rate_limit="1000/minute", generation_concurrency=1, generation_queue=0,
+                        cors_origins=[f"http://127.0.0.1:{port}"])
+    fake = BrowserAssistant()
+    app = create_app(settings, assistant=fake, searcher=FakeSearch(PASSAGES), library=CorpusLibrary(settings, FakePassages()))
+    with LiveServer(app, port) as server:
+        first, second = page_factory(1280, 800), page_factory(1280, 800, ("status of 4", "status of 503"))
+        first.goto(server.url + "/")
+        second.goto(server.url + "/")
+        ask(first, "Une réponse mesurée")  # the wait estimate (and so Retry-After) comes from it: about 1 s
+        fake.release.clear()
+        try:
+            first.get_by_label("Votre question").fill("Elle occupe le seul créneau")
+            first.get_by_label("Votre question").press("Enter")
+            deadline = time.monotonic() + 10
+            while fake.requests[-1].message != "Elle occupe le seul créneau":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            second.get_by_label("Votre question").fill("Et moi ?")
+            second.get_by_label("Votre question").press("Enter")
+            second.locator("article.asw-msg--bot").last.get_by_role("status").filter(
+                has_text="L'assistant est très demandé : nouvel essai dans").wait_for(timeout=10_000)
+        finally:
+            fake.release.set()
+        answer = second.locator("article.asw-msg--bot").last
+        answer.locator(".asw-feedback-row").wait_for(timeout=20_000)
+        assert "848,90 €" in answer.locator(".asw-text").inner_text()  # the retry was answered
+        assert [r.message for r in fake.requests].count("Et moi ?") == 1
 
 
 # --- the advisor manages the corpus: upload, review, replace, remove -----------------------------

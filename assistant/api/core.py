@@ -28,7 +28,6 @@ from assistant.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_BUSY = 15  # seconds: about one answer on two cores
 RETRY_AFTER_INDEX = 10  # seconds: a Chroma server restart
 # What Core.warm loads before the app says ready, in order; /api/health lists those still to come.
 WARM_STEPS = ("database", "index", "embedding", "model")
@@ -301,7 +300,7 @@ class Core:
                 "busy",
                 "L'assistant répond déjà à beaucoup de questions. Réessayez dans un instant.",
                 "The assistant is busy with other questions. Try again in a moment.",
-                headers={"Retry-After": str(RETRY_AFTER_BUSY)},
+                headers={"Retry-After": str(gate.retry_after())},
             ) from None
 
     # --- the index, probed when it is a server ---------------------------------------------

@@ -31,6 +31,18 @@ INTERRUPTED = {
 }
 
 
+def queue_event(position: int, seconds: int) -> dict[str, str]:
+    """Where a waiting question stands: its place in line and about how long until its answer starts
+    (0 once it is being answered)."""
+    if position == 0:
+        message = "L'assistant rédige sa réponse…"
+    else:
+        place = "1re" if position == 1 else f"{position}e"
+        wait = f"{seconds} s" if seconds < 90 else f"{round(seconds / 60)} min"
+        message = f"Votre question est {place} dans la file d'attente : réponse dans {wait} environ."
+    return sse_event("queue", {"position": position, "wait_seconds": seconds, "message": message})
+
+
 def sse_event(event: str, data: object) -> dict[str, str]:
     """Every data is JSON, so a token's newlines survive the event format."""
     return {"event": event, "data": json.dumps(jsonable_encoder(data), ensure_ascii=False)}
@@ -65,6 +77,8 @@ async def stream_events(
 
     started = time.perf_counter()
     try:
+        async for position in ticket.turns():
+            yield queue_event(position, core.gate.wait_seconds(position) if core.gate and position else 0)
         async with ticket:
             producer = loop.run_in_executor(None, produce)
             while True:

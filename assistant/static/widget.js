@@ -351,14 +351,37 @@
     this.notice.textContent = "";
     var body = { message: question };
     if (this.conversationId) body.conversation_id = this.conversationId;
-    fetch(API + "/api/chat/stream", {
+    this.post(body, message, true).catch(function (error) {
+      message.fail(error && error.message && error.message.indexOf("Failed to fetch") < 0 ? error.message : "Le serveur ne répond pas. Vérifiez votre connexion et réessayez.");
+    }).then(function () {
+      message.settle();
+      self.busy = false;
+      self.send.disabled = false;
+      self.scroll();
+    });
+  };
+
+  // One streamed answer. A 503 (the queue is full, or the server is starting) is retried once by
+  // itself after the server's Retry-After (at most RETRY_MAX_S), the wait shown in the answer.
+  var RETRY_MAX_S = 30;
+  Widget.prototype.post = function (body, message, retry) {
+    var self = this;
+    return fetch(API + "/api/chat/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify(body)
     }).then(function (response) {
+      if (response.status === 503 && retry) {
+        var seconds = Math.min(RETRY_MAX_S, Math.max(1, parseInt(response.headers.get("Retry-After"), 10) || 5));
+        message.wait("L'assistant est très demandé : nouvel essai dans " + seconds + " s…");
+        return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); }).then(function () {
+          return self.post(body, message, false);
+        });
+      }
       if (!response.ok) return errorFrom(response).then(function (error) { throw error; });
       return readEvents(response, function (event, data) {
-        if (event === "token") message.addText(data);
+        if (event === "queue") message.wait(data && data.message);
+        else if (event === "token") message.addText(data);
         else if (event === "citations") message.setCitations(data);
         else if (event === "calculations") message.setCalculations(data);
         else if (event === "done") {
@@ -367,13 +390,6 @@
         } else if (event === "error") message.fail(data && data.message);
         self.scroll();
       });
-    }).catch(function (error) {
-      message.fail(error && error.message && error.message.indexOf("Failed to fetch") < 0 ? error.message : "Le serveur ne répond pas. Vérifiez votre connexion et réessayez.");
-    }).then(function () {
-      message.settle();
-      self.busy = false;
-      self.send.disabled = false;
-      self.scroll();
     });
   };
 
@@ -384,7 +400,7 @@
     this.citations = [];
     this.done = false;
     this.textNode = el("p", { className: "asw-text" });
-    this.typing = el("p", { className: "asw-typing", text: "L'assistant rédige sa réponse…" });
+    this.typing = el("p", { className: "asw-typing", role: "status", text: "L'assistant rédige sa réponse…" });
     this.calcs = el("div", { className: "asw-calcs" });
     this.sources = el("div", { className: "asw-sources" });
     this.footer = el("div", { className: "asw-footer" });
@@ -396,6 +412,11 @@
       this.footer
     ]);
   }
+
+  // While the question waits (in the generation queue, or for a retry): what the user is told.
+  Answer.prototype.wait = function (text) {
+    if (text && this.typing.parentNode) this.typing.textContent = text;
+  };
 
   Answer.prototype.addText = function (delta) {
     if (this.typing.parentNode) this.typing.parentNode.removeChild(this.typing);

@@ -90,8 +90,10 @@ async def chat(request: Request, body: ChatRequest, core: CoreDep) -> ChatAnswer
 
 
 async def chat_stream(request: Request, body: ChatRequest, core: CoreDep) -> EventSourceResponse:
-    """Events: ``token`` (text delta, JSON string), ``citations``, ``calculations``, ``done``
-    (the full response object); ``error`` if the answer fails midway. Every data is JSON."""
+    """Events: ``queue`` while the question waits for the model (its place in line, the estimated
+    wait, a French message; position 0 once answering), ``token`` (text delta, JSON string),
+    ``citations``, ``calculations``, ``done`` (the full response object); ``error`` if the answer
+    fails midway. Every data is JSON."""
     chain_req, conversation_id = await prepare(core, body)
     core.require_ready()
     await core.require_index()
@@ -115,6 +117,6 @@ def build_router(limit: EndpointDecorator) -> APIRouter:
         methods=["POST"],
         summary="La même réponse en Server-Sent Events",
         response_class=EventSourceResponse,
-        responses={200: {"content": {"text/event-stream": {}}, "description": "token*, citations, calculations, done"}},
+        responses={200: {"content": {"text/event-stream": {}}, "description": "queue*, token*, citations, calculations, done"}},
     )
     return router
