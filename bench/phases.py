@@ -263,14 +263,19 @@ def bench_answers(backend: str, cases: Sequence[Case], settings: Settings, with_
 
 # --- the reference: a tutorial RAG ------------------------------------------------------------
 def bench_reference(cases: Sequence[Case], ours: dict[str, Any], settings: Settings, corpus: Path,
-                    log: Log = _quiet) -> dict[str, Any]:
-    """The tutorial RAG on the same questions with the same models; ours is ``ours`` (same cases)."""
+                    log: Log = _quiet, retrieval_cases: Sequence[Case] = ()) -> dict[str, Any]:
+    """The tutorial RAG on the same questions with the same models; ours is ``ours`` (same cases).
+
+    Sanity check first: its retrieval hit@1 on ``retrieval_cases`` against our dense retrieval's
+    (the same embedding model): far below it, the reference is mis-set and the comparison void."""
     from assistant.embeddings import get_embedder
     from assistant.llm import build_chat_model
+    from assistant.retrieval import search
     from bench.tutorial_rag import TutorialRAG, load_documents, split_documents
+    from evals.retrieval_eval import evaluate_mode
 
     settings = settings.model_copy(update={"llm_backend": ours.get("backend", "llamacpp")})
-    embedder = get_embedder(settings)
+    embedder = get_embedder(settings.model_copy(update={"embedding_query_int8": False}))
     llm = build_chat_model(settings)
     if llm is None:
         raise RuntimeError(f"the tutorial RAG needs a model; backend {settings.llm_backend!r} has none")
@@ -279,6 +284,16 @@ def bench_reference(cases: Sequence[Case], ours: dict[str, Any], settings: Setti
     rag = TutorialRAG.build(chunks, embedder, llm)
     index_s = time.perf_counter() - started
     log(f"reference: tutorial RAG indexed {len(chunks)} chunks in {index_s:.1f} s; {len(cases)} questions")
+    sanity: dict[str, Any] = {}
+    if retrieval_cases:
+        theirs_dense = evaluate_mode(rag.search, retrieval_cases, "dense")
+        ours_dense = evaluate_mode(lambda q, k, mode: search(q, k=k, mode=mode, settings=settings), retrieval_cases, "dense")
+        gap = (None if theirs_dense.get("hit_at_1") is None or ours_dense.get("hit_at_1") is None
+               else round(theirs_dense["hit_at_1"] - ours_dense["hit_at_1"], 3))
+        sanity = {"cases": theirs_dense.get("cases"), "tutorial_hit_at_1": theirs_dense.get("hit_at_1"),
+                  "ours_dense_hit_at_1": ours_dense.get("hit_at_1"), "gap": gap,
+                  "ok": gap is not None and gap >= -0.05}
+        log(f"reference: retrieval hit@1 tutorial {sanity['tutorial_hit_at_1']} / our dense {sanity['ours_dense_hit_at_1']}")
 
     records, verdicts, totals, firsts = [], [], [], []
     try:
@@ -293,7 +308,7 @@ def bench_reference(cases: Sequence[Case], ours: dict[str, Any], settings: Setti
                     first.append(time.perf_counter() - t0)
 
             try:
-                response = rag.ask(case.question, on_token=on_token)
+                response = rag.ask(case.question, on_token=on_token, history=case.history)
                 verdict = judge(case, response)
             except Exception as exc:  # noqa: BLE001
                 verdict = judge_error(case, f"{type(exc).__name__}: {exc}")
@@ -338,6 +353,7 @@ def bench_reference(cases: Sequence[Case], ours: dict[str, Any], settings: Setti
         "backend": settings.llm_backend,
         "tutorial_chunks": len(chunks),
         "tutorial_index_s": round(index_s, 2),
+        "retrieval_sanity": sanity,
         "ours": ours_summary,
         "tutorial": tutorial_summary,
         "pass_rate_points": points(our_pass, theirs["pass_rate"]),

@@ -210,6 +210,13 @@ def _reference(section: Mapping[str, Any]) -> str:
             f"Le RAG de tutoriel : {section.get('tutorial_chunks')} passages de 1000 caractères "
             f"(index construit en {number(section.get('tutorial_index_s'), 1)} s), top-4, une invite « stuff ».\n\n")
     text += table(["", "nous", "RAG de tutoriel", "nous / tutoriel"], rows)
+    sanity = section.get("retrieval_sanity") or {}
+    if sanity:
+        verdict = "tenu" if sanity.get("ok") else "NON TENU : la référence est mal réglée, la comparaison ne vaut rien"
+        text += (f"\n\nContrôle de la référence ({sanity.get('cases')} questions de retrieval-dev) : hit@1 du RAG de "
+                 f"tutoriel {number(sanity.get('tutorial_hit_at_1'), 3)}, de notre recherche dense "
+                 f"{number(sanity.get('ours_dense_hit_at_1'), 3)} (écart {number(sanity.get('gap'), 3)} ; "
+                 f"exigé ≥ -0,05) : {verdict}.")
     per_suite = section.get("per_suite") or {}
     if per_suite:
         text += "\n\n" + table(["Suite", "questions", "réussite (nous)", "réussite (tutoriel)"],

@@ -142,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise RuntimeError(f"our answers with the default model failed: {ours['error']}")
         if "cases_detail" not in ours:  # answers phase not asked for: measure ours here, on the same questions
             ours = answers[MODEL_BACKEND] = ph.bench_answers(MODEL_BACKEND, model_cases, settings, with_ask=False, log=log)
-        return ph.bench_reference(model_cases, ours, settings, settings.corpus_dir, log=log)
+        return ph.bench_reference(model_cases, ours, settings, settings.corpus_dir, log=log,
+                                  retrieval_cases=retrieval_cases)
 
     results["reference"] = no_model if args.skip_model else run("reference", "reference", reference)
 

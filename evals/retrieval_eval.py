@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.calculator.money import find_numbers
-from assistant.schemas import Passage
+from assistant.schemas import Passage, Turn
 from evals.judge import contains, near, norm
 from evals.metrics import percentile
 from evals.suites import Case
@@ -24,8 +24,12 @@ SearchFn = Callable[..., list[Passage]]
 
 
 def retrieval_query(case: Case) -> str:
-    turns = [t.content for t in case.history if t.role == "user"]
-    return " ".join([*turns, case.question])
+    return joined_query(case.history, case.question)
+
+
+def joined_query(history: Sequence[Turn], question: str) -> str:
+    """The user's turns, then the question: what a follow-up is searched with."""
+    return " ".join([*(t.content for t in history if t.role == "user"), question])
 
 
 def answer_at(case: Case, passages: Sequence[Passage], k: int = 3) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from assistant.config import PROJECT_ROOT, get_settings
 from assistant.embeddings import HashingEmbeddings
 from assistant.llm import fake_model
-from assistant.schemas import ChatResponse
+from assistant.schemas import ChatResponse, Turn
 from bench import ingest_bench, measure, phases, report, run, tutorial_rag
 from evals.judge import judge
 from evals.suites import Case
@@ -101,11 +101,13 @@ def test_targets_file_is_valid_and_checked() -> None:
     ids = [t.id for t in targets]
     assert len(ids) == len(set(ids)) and "retrieval-p50" in ids
     results = {"retrieval": {"uncached": {"p50_ms": 40.0}}, "answers": {"extractive": {"answer": {"p50_ms": 300.0}}},
-               "reference": {"pass_rate_points": 31.0, "ours": {"unsupported_answers": 0}}}
+               "reference": {"pass_rate_points": 36.0, "ours": {"unsupported_answers": 0},
+                             "retrieval_sanity": {"gap": -0.08}}}
     checked = {t["id"]: t for t in report.check_targets(results, targets)}
     assert checked["retrieval-p50"]["ok"] is True
     assert checked["extractive-p50"]["ok"] is False
     assert checked["pass-rate-margin"]["ok"] is True
+    assert checked["reference-retrieval-sanity"]["ok"] is False  # a mis-set reference shows
     assert checked["unsupported-figures"]["ok"] is True  # 0 ≤ 0
     assert checked["model-answer-p50"]["ok"] is None  # not measured
 
@@ -205,6 +207,40 @@ def test_tutorial_answer_is_a_chat_response_citing_its_top_4(tiny_rag: tutorial_
     verdict = judge(case, response)
     cited = " ".join(c.snippet for c in response.citations)
     assert bool(verdict.unsupported) == ("848,90" not in cited)
+
+
+def test_tutorial_sends_the_whole_conversation_as_chat_messages() -> None:
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    class Recording(FakeMessagesListChatModel):
+        seen: list = []
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            Recording.seen = list(messages)
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    chunks = tutorial_rag.split_documents(tutorial_rag.load_documents(CORPUS))[:8]
+    with tutorial_rag.TutorialRAG.build(chunks, HashingEmbeddings(), Recording(responses=[AIMessage("ok")])) as rag:
+        history = [Turn(role="user", content="J'ai 18 ans, combien en CIP ?"), Turn(role="assistant", content="848,90 €.")]
+        rag.ask("Et à 21 ans ?", history=history)
+        metadata = rag.store._collection.metadata  # type: ignore[attr-defined]
+    roles = [m.type for m in Recording.seen]
+    assert roles == ["system", "human", "ai", "human"]
+    assert Recording.seen[-1].content == "Et à 21 ans ?" and Recording.seen[2].content == "848,90 €."
+    system = Recording.seen[0].content
+    assert system.startswith("Vous êtes un assistant") and any(c.page_content in system for c in chunks)  # stuffed
+    assert metadata["hnsw:space"] == "cosine"
+
+
+def test_tutorial_retrieval_is_scored_like_ours(tiny_rag: tutorial_rag.TutorialRAG) -> None:
+    from evals.retrieval_eval import evaluate_mode
+
+    passages = tiny_rag.search("indemnité CIP", k=3)
+    assert len(passages) == 3 and all(p.doc_id and p.chunk_id and p.text for p in passages)
+    cases = [Case(id="r", question="indemnité CIP", suite="retrieval-dev", sources=[passages[0].doc_id])]
+    metrics = evaluate_mode(tiny_rag.search, cases, "dense")
+    assert metrics["hit_at_1"] == 1.0
 
 
 def test_tutorial_workdir_is_removed_on_close() -> None:
