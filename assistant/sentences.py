@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from itertools import zip_longest
 
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.lexical import analyze
@@ -33,7 +34,13 @@ _MARKERS = r"(?:\s*\[\s*(?:(?i:sources?)\s*:?\s*)?\d{1,2}(?:\s*[,;]\s*\d{1,2})*\
 _BOUNDARY = re.compile(rf"(?:[.!?…]+{_MARKERS}|\n)(\s+)(?=[^\s\[a-zà-ÿ])")
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|<[^>]{1,10}>|\\(?=[*_#\[\]])")
+# Emphasis marks; a footnote mark "(*)" stays (it ties an amount to its note).
+_MD_MARKS = re.compile(r"\*\*|__|(?<![\w(])\*(?![\s)])|(?<![\s(])\*(?![\w)])|<[^>]{1,10}>|\\(?=[*_#\[\]])")
+_FOOTNOTE = re.compile(r"^\s*(?:\(\*+\)|\*+)\s")  # "(*) Montants au 1er août 2022": a note, not an intro
+# Markdown tables: each row becomes a sentence that names its columns ("Future rémunération : <
+# 2.004 euros ; Le montant du forfait : 767 euros."), the row a reader would point at.
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _TERMINAL = re.compile(r"[.!?:;…»\")]\s*$")
 _FULL_STOP = re.compile(r"[.!?;…]\s*$")
@@ -57,9 +64,21 @@ def markers_in(text: str) -> list[int]:
 
 
 def ends(text: str, start: int = 0, end: int | None = None) -> list[int]:
-    """Offsets where the sentences of text[start:end] end (after the space that follows them)."""
+    """Offsets where the sentences of text[start:end] end (after the space that follows them);
+    never inside parentheses closed later on the same line ("(jusqu'à 52 semaines dans certains
+    cas. Voir ci-dessous)")."""
     stop = len(text) if end is None else end
-    return [m.end(1) for m in _BOUNDARY.finditer(text, start, stop)]
+    out: list[int] = []
+    begin = start
+    for m in _BOUNDARY.finditer(text, start, stop):
+        cut = m.end(1)
+        opened = text.count("(", begin, cut) - text.count(")", begin, cut)
+        line_end = text.find("\n", cut, stop)
+        if opened > 0 and ")" in text[cut : stop if line_end < 0 else line_end]:
+            continue
+        out.append(cut)
+        begin = cut
+    return out
 
 
 def complete(text: str) -> tuple[list[str], str]:
@@ -100,7 +119,21 @@ def units(body: str) -> list[tuple[str, bool, bool]]:
     """Logical lines: (text, is_item, is_heading); wrapped PDF lines are joined back together."""
     found: list[list[str | bool]] = []
     lines = body.splitlines()
+    columns: list[str] | None = None  # the header of the table being read
     for index, raw in enumerate(lines):
+        if _TABLE_ROW.match(raw) or (columns is not None and _TABLE_RULE.match(raw)):
+            if _TABLE_RULE.match(raw):
+                continue
+            cells = [clean_line(c) for c in raw.strip().strip("|").split("|")]
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if columns is None and _TABLE_RULE.match(following):
+                columns = cells
+                continue
+            named = [f"{h} : {c}" if h else c for h, c in zip_longest(columns or [], cells, fillvalue="") if c]
+            if named:
+                found.append([" ; ".join(named) + ".", False, False])
+            continue
+        columns = None
         if not raw.strip():
             found.append(["", False, False])  # paragraph break
             continue
@@ -195,7 +228,9 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
     for position, (sentence, is_item, title) in enumerate(parts):
         # "...voici les conditions :" or an unpunctuated line right above list items.
         followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
-        intro = sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
+        intro = not _FOOTNOTE.match(sentence) and (
+            sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
+        )
         denies = negated(sentence)
         out.append(
             Sentence(

@@ -56,3 +56,33 @@ def test_a_passage_opening_on_a_list_is_introduced_by_its_section_title() -> Non
 def test_chunking_cuts_at_the_same_sentence_ends() -> None:
     text = "Première phrase. Deuxième phrase ! Troisième ? fin"
     assert sentences.ends(text) == [len("Première phrase. "), len("Première phrase. Deuxième phrase ! ")]
+
+
+def test_a_markdown_table_row_is_a_sentence_that_names_its_columns() -> None:
+    body = (
+        "Durant la formation, vous versez une indemnité forfaitaire.\n\n"
+        "| Future rémunération brute | Le montant du forfait (*) |\n"
+        "| --- | --- |\n"
+        "| < 2.004 euros | 767 euros |\n"
+        "| 2.004 euros - 2.466,99 euros | 1.002 euros |\n\n"
+        "(*) Montants au 1er août 2022\n\n"
+        "- Un module peut être réalisé chez un opérateur ;\n"
+        "- Les frais d'auto-école sont remboursés."
+    )
+    found = [(s.text, s.intro, s.item) for s in sentences.of_passage(1, body, "Vos avantages")]
+    texts = [t for t, _, _ in found]
+    assert "Future rémunération brute : < 2.004 euros ; Le montant du forfait (*) : 767 euros." in texts
+    assert "Future rémunération brute : 2.004 euros - 2.466,99 euros ; Le montant du forfait (*) : 1.002 euros." in texts
+    assert not any("|" in t or "---" in t for t in texts)
+    # The footnote keeps its mark and introduces nothing: the list after it stands alone.
+    assert ("(*) Montants au 1er août 2022", False, False) in found
+
+
+def test_no_sentence_end_inside_parentheses_closed_on_the_same_line() -> None:
+    text = "La formation dure 4 à 26 semaines (jusqu'à 52 semaines dans certains cas. Voir ci-dessous) et se fait en entreprise. Elle est payée."
+    assert sentences.split(text) == [
+        "La formation dure 4 à 26 semaines (jusqu'à 52 semaines dans certains cas. Voir ci-dessous) et se fait en entreprise. ",
+        "Elle est payée.",
+    ]
+    # An unclosed parenthesis does not swallow the rest of the text.
+    assert len(sentences.split("Voir le point (a. Puis la suite. Et la fin.")) == 3
