@@ -43,6 +43,7 @@ from assistant.scope import (
     bodies,
     named_bodies,
 )
+from assistant.sentence_index import Nearness
 from assistant.text import fold
 from ingest.sources import SourceEntry, current_entries
 
@@ -77,12 +78,17 @@ class Assistant:
         rewriter: BaseChatModel | None = None,
         search: Callable[..., list[Passage]] | None = None,
         route: Callable[..., list[Calculation]] | None = None,
+        near: Nearness | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self._llm = llm
         self._rewriter = rewriter
         self._search = search
         self._route = route
+        # A search given by the caller (tests) ranks sentences by their words unless a nearness is
+        # given too; the real index brings its sentence vectors.
+        self._near = near
+        self._near_from_index = search is None and near is None
         self.backend = "fake" if llm is not None else self.settings.llm_backend
         self._preparation = Preparation(self.settings, self._search_fn, self._route_fn, self._rewrite_model)
 
@@ -130,6 +136,15 @@ class Assistant:
             self._search = search
         return self._search
 
+    @property
+    def near(self) -> Nearness | None:
+        """The sentences' nearness in meaning to a question (assistant/sentence_index.py)."""
+        if self._near is None and self._near_from_index and self.settings.sentence_dense_weight > 0:
+            from assistant.retrieval import get_searcher
+
+            self._near = Nearness(get_searcher(self.settings).nearness, self.settings.sentence_dense_weight)
+        return self._near
+
     def _route_fn(self) -> Callable[..., list[Calculation]]:
         return self._route or calculator.route
 
@@ -161,7 +176,7 @@ class Assistant:
             scheme = f" pour {prompts.scheme_labels(schemes[:1], articles=True)}" if schemes else ""
             what = prompts.NOT_IN_SOURCES_WHAT_AMOUNT if prep.asked.asks_amount else prompts.NOT_IN_SOURCES_WHAT
             parts.append(prompts.NOT_IN_SOURCES.format(what=what, scheme=scheme))
-        general = compose(prep.asked, prep.context, (), max_words=50, max_sentences=1, with_amounts=False)
+        general = compose(prep.asked, prep.context, (), max_words=50, max_sentences=1, with_amounts=False, near=self.near)
         if general and not answer_text.already_said(general, " ".join(parts)):
             parts.append(general)
         text = " ".join(parts)
@@ -175,6 +190,7 @@ class Assistant:
             prep.context,
             prep.calculations,
             max_words=self.settings.answer_max_words,
+            near=self.near,
         )
 
     # --- generation ---------------------------------------------------------------------------
@@ -186,6 +202,7 @@ class Assistant:
             prep.calculations,
             self.settings.prompt_chars,
             self.settings.prompt_sentences,
+            self.near,
         )
         return {"request": request, "retry": retry or []}
 

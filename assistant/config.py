@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     expansion_weight: float = 0.5  # BM25 weight of synonym/abbreviation expansions (typed words: 1)
     dense_query_expansion: bool = True  # spell out abbreviations ("cip") in the question for the embedder
     bm25_path: Path | None = None  # default: data_dir / "bm25"
+    # Sentence ranking: weight of a sentence's nearness in meaning to the question (cosine of the
+    # sentence vectors, assistant/sentence_index.py) beside its words (BM25); 0 = words only.
+    sentence_dense_weight: float = Field(default=0.25, ge=0.0)
 
     # --- answers (chain) -------------------------------------------------------------------
     # llama.cpp RAM state cache (0 = off; the KV prefix of the shared system prompt is reused anyway).
@@ -121,6 +124,11 @@ class Settings(BaseSettings):
     @property
     def bm25_dir(self) -> Path:
         return self.bm25_path or self.data_dir / "bm25"
+
+    @property
+    def sentence_vectors_file(self) -> Path:
+        """Beside the BM25 index, and rebuilt with it (assistant/sentence_index.py)."""
+        return self.bm25_dir.with_name(f"{self.bm25_dir.name}-sentences.npz")
 
     @property
     def db_url(self) -> str:

@@ -22,6 +22,7 @@ from assistant.passages import body as passage_body
 from assistant.question import Question, analysed, matches, weighty
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
+from assistant.sentence_index import Nearness
 from assistant.sentences import Sentence, of_passage
 from assistant.text import fold
 
@@ -46,13 +47,16 @@ def heading_coverage(focus: dict[str, float], heading: frozenset[str]) -> float:
     return sum(w for t, w in focus.items() if t in heading) / total
 
 
-def rank(question: Question, candidates: Sequence[Sentence], heading_weight: float = 0.5) -> list[tuple[float, Sentence]]:
+def rank(question: Question, candidates: Sequence[Sentence], heading_weight: float = 0.5,
+         near: Nearness | None = None) -> list[tuple[float, Sentence]]:
     """BM25 over sentences, with their section title as a second, lighter field (a brochure's
-    headings are often the very question asked), nudged towards the first passages and the
-    figures the question asks for."""
+    headings are often the very question asked), plus, with ``near``, their nearness in meaning
+    to the question (a paraphrase shares few words with its answer); nudged towards the first
+    passages and the figures the question asks for."""
     query = question.focus
     if not candidates or not query:
         return [(0.0, s) for s in candidates]
+    meaning = _meaning(question, candidates, near)
     n = len(candidates)
     df: Counter[str] = Counter()
     for s in candidates:
@@ -64,7 +68,7 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
     region = question.region
     region_patterns = load_vocabulary().regions.get(region, []) if region else []
     idf = {term: math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)) for term in query}
-    scored = []
+    lexical = []
     for s in candidates:
         tf = Counter(s.tokens)
         length = len(s.tokens) or 1
@@ -74,6 +78,11 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
                 score += weight * idf[term] * tf[term] * 2.2 / (tf[term] + 1.2 * (0.6 + 0.4 * length / avg))
             if term in s.heading:
                 score += heading_weight * weight * idf[term]
+        lexical.append(score)
+    top = max(lexical) or 1.0
+    scored = []
+    for s, words, sense in zip(candidates, lexical, meaning, strict=True):
+        score = words / top + sense
         if score > 0:
             folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
@@ -88,6 +97,21 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
         scored.append((score, s))
     scored.sort(key=lambda pair: (-pair[0], pair[1].marker, pair[1].position))
     return scored
+
+
+def _meaning(question: Question, candidates: Sequence[Sentence], near: Nearness | None) -> list[float]:
+    """Each sentence's nearness in meaning, on the scale of the best one's words (1): 0 up to the
+    median cosine of the candidates, ``near.weight`` for the nearest one."""
+    if near is None or near.weight <= 0 or len(candidates) < 2:
+        return [0.0] * len(candidates)
+    cosines = near.score(question.asked.text, candidates)  # what is asked, without the story around it
+    known = sorted(c for c in cosines if c is not None)
+    if len(known) < 2:
+        return [0.0] * len(candidates)
+    floor, best = known[len(known) // 2], known[-1]
+    if best <= floor:
+        return [0.0] * len(candidates)
+    return [near.weight * max(0.0, (c - floor) / (best - floor)) if c is not None else 0.0 for c in cosines]
 
 
 def _intro_of(item: Sentence, pool: Sequence[Sentence]) -> Sentence | None:
@@ -120,12 +144,12 @@ def _with_items(sentence: Sentence, pool: Sequence[Sentence], max_items: int = 6
     return f"{head} {' ; '.join(items)}."
 
 
-def excerpt(question: Question, passage: Passage, marker: int, max_chars: int) -> str:
+def excerpt(question: Question, passage: Passage, marker: int, max_chars: int, near: Nearness | None = None) -> str:
     """The passage's sentences that best answer the question, in their original order, within max_chars."""
     pool = list(of_passage(marker, passage_body(passage), passage.section))
     if not pool:
         return passage_body(passage)[:max_chars]
-    ranked = [s for score, s in rank(question, pool) if score > 0] or pool
+    ranked = [s for score, s in rank(question, pool, near=near) if score > 0] or pool
     chosen: list[Sentence] = []
     size = 0
     for s in ranked:
@@ -151,12 +175,13 @@ def excerpt(question: Question, passage: Passage, marker: int, max_chars: int) -
     return "\n".join(lines)[: max_chars + 200]
 
 
-def evidence(question: Question, passages: Sequence[Passage], max_sentences: int = 6, max_chars: int = 1500) -> dict[int, list[str]]:
+def evidence(question: Question, passages: Sequence[Passage], max_sentences: int = 6, max_chars: int = 1500,
+             near: Nearness | None = None) -> dict[int, list[str]]:
     """The best sentences over all passages (with the items of a list they introduce), grouped by
     passage marker in reading order: a small model reads a few relevant lines better than whole
     passages, and a 2-core CPU evaluates them several times faster."""
     pool = sentences(passages)
-    ranked = _ranked_by_part(question, pool, keep=0.3)
+    ranked = _ranked_by_part(question, pool, keep=0.3, near=near)
     if not ranked:
         return {}
     max_sentences += len(question.parts) - 1
@@ -231,6 +256,7 @@ def compose(
     max_words: int = 120,
     max_sentences: int = 3,
     with_amounts: bool = True,
+    near: Nearness | None = None,
 ) -> str:
     """The extractive answer: calculations first, then the best passage sentences, then what to ask."""
     statements, asks = calculation_sentences(calculations, passages)
@@ -241,7 +267,9 @@ def compose(
         opening = _opening(pool, max_sentences, max_words)
         if opening:
             return " ".join([*opening, *asks])
-    ranked = _ranked_by_part(question, pool)
+    ranked = _ranked_by_part(question, pool, near=near)
+    if with_amounts and not statements and question.asks_amount and not question.asks_count:
+        ranked = _figure_first(question, pool, ranked, near)
     quoted = fold(" ".join(statements))
     extra = len(question.parts) - 1  # one more sentence, and room for it, per further part
     max_words += 40 * extra
@@ -290,14 +318,26 @@ def compose(
     return answer
 
 
-def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 0.6) -> list[tuple[float, Sentence]]:
+def _figure_first(question: Question, pool: Sequence[Sentence], ranked: list[tuple[float, Sentence]],
+                  near: Nearness | None) -> list[tuple[float, Sentence]]:
+    """An amount asked for and no calculation to give it (a scheme without rates, such as a
+    brochure an advisor added): the best-ranked sentence that states an amount comes first, so
+    that the figure the user asked for is said, with its source, rather than the sentences around it."""
+    best = next(((score, s) for score, s in rank(question, pool, near=near) if score > 0 and s.amounts), None)
+    if best is None:
+        return ranked
+    return [best, *(pair for pair in ranked if pair[1] is not best[1])]
+
+
+def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 0.6,
+                    near: Nearness | None = None) -> list[tuple[float, Sentence]]:
     """The sentences worth showing, best first: those within `keep` of the best one; for a message
     that asks several things, each part's own best sentences in turn (part 1's best, part 2's
     best, then the next ones), so that every part gets its answer."""
     readings = [question] if len(question.parts) < 2 else [analysed(p) for p in question.parts]
     lists = []
     for reading in readings:
-        ranked = read_on(reading, [(score, s) for score, s in rank(reading, pool) if score > 0], pool)
+        ranked = read_on(reading, [(score, s) for score, s in rank(reading, pool, near=near) if score > 0], pool)
         if ranked:
             best = ranked[0][0]
             lists.append([(score, s) for score, s in ranked if score >= keep * best])

@@ -191,7 +191,9 @@ class Preparation:
             return []
         kept = relevant_calculations(analysed(first), standalone.schemes, found, state["retrieved"])
         try:
-            kept += [c for c in limit_checks(analysed(first), state["retrieved"]) if c not in kept]
+            # A named scheme's limits come from its own passages, as its answer does (_context).
+            own = order_by_scheme(state["retrieved"], standalone.schemes)
+            kept += [c for c in limit_checks(analysed(first), own) if c not in kept]
         except Exception as exc:  # no verdict rather than a failed answer
             log.error("limit check failed: %s", exc)
         if len(kept) < len(found):

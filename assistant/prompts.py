@@ -17,6 +17,7 @@ from assistant.passages import header
 from assistant.question import Question
 from assistant.schemas import Passage, Turn
 from assistant.schemes import load_vocabulary
+from assistant.sentence_index import Nearness
 
 
 def scheme_labels(schemes: Sequence[str], articles: bool = False) -> str:
@@ -93,10 +94,11 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
-def format_sources(question: Question, passages: Sequence[Passage], max_chars: int, max_sentences: int = 6) -> str:
+def format_sources(question: Question, passages: Sequence[Passage], max_chars: int, max_sentences: int = 6,
+                   near: Nearness | None = None) -> str:
     """Numbered sources, each with only its sentences that best answer the question (the numbers
     stay those of the passages, so markers map to the citations)."""
-    selected = evidence(question, passages, max_sentences=max_sentences, max_chars=max_chars)
+    selected = evidence(question, passages, max_sentences=max_sentences, max_chars=max_chars, near=near)
     blocks = []
     for marker, p in enumerate(passages, 1):
         if selected and marker not in selected:
@@ -104,7 +106,7 @@ def format_sources(question: Question, passages: Sequence[Passage], max_chars: i
         where = header(p.title, p.section)
         if p.page:
             where += f" (p. {p.page})"
-        body = "\n".join(selected[marker]) if selected else excerpt(question, p, marker, max_chars // 3)
+        body = "\n".join(selected[marker]) if selected else excerpt(question, p, marker, max_chars // 3, near)
         blocks.append(f"[{marker}] {_data(where)}\n{_data(body)}")
     return "\n\n".join(blocks)
 
@@ -126,11 +128,12 @@ def format_calculations(calculations: Sequence[Calculation]) -> tuple[str, list[
 
 
 def answer_request(
-    question: Question, passages: Sequence[Passage], calculations: Sequence[Calculation], max_chars: int, max_sentences: int = 6
+    question: Question, passages: Sequence[Passage], calculations: Sequence[Calculation], max_chars: int,
+    max_sentences: int = 6, near: Nearness | None = None,
 ) -> str:
     """The user message of an answer: sources, the calculations already shown, the question."""
     calcs, _ = format_calculations(calculations)
-    parts = [f"<sources>\n{format_sources(question, passages, max_chars, max_sentences)}\n</sources>"]
+    parts = [f"<sources>\n{format_sources(question, passages, max_chars, max_sentences, near)}\n</sources>"]
     if calcs:
         parts.append(f"<calculs>\n{_data(calcs)}\n</calculs>")
     parts.append(f"<question>\n{_data(question.text)}\n</question>")

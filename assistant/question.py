@@ -217,8 +217,9 @@ class Question:
 
     @cached_property
     def is_definition(self) -> bool:
-        """Names a scheme and nothing else to know about it ("c koi la cip")."""
-        if not self.scheme_tokens or self.wanted_units:
+        """Names a scheme and nothing else to know about it ("c koi la cip"); "combien" asks for
+        a figure, not what the scheme is ("on est payé combien en stage first ?")."""
+        if not self.scheme_tokens or self.wanted_units or self.asks_figure or self.asks_count:
             return False
         # ("pas belge", "quel âge": words that are neutral for the scope but say what is asked)
         return not self.asked_terms and not set(self.content_terms) - self.scheme_tokens

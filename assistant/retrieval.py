@@ -35,6 +35,8 @@ from assistant.lexical import BM25Index
 from assistant.query import Query, understand
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
+from assistant.sentence_index import SentenceVectors, passage_sentences
+from assistant.sentences import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,9 @@ class Searcher:
         self._store = store
         self._embedder = embedder
         self._lexical: BM25Index | None = None
+        self._sentences: SentenceVectors | None = None
         self._lock = threading.Lock()
+        self._sentences_lock = threading.Lock()
 
     # --- collaborators, loaded on first use ----------------------------------------------------
     @property
@@ -128,14 +132,56 @@ class Searcher:
             return index
 
     def refresh(self, store: Any = None) -> BM25Index:
-        """Rebuild from the store and save (after an ingest)."""
+        """Rebuild from the store and save (after an ingest), the sentence vectors with it."""
         if store is not None:
             self._store = store
         index = build_lexical(self.store)
         self._save(index)
         with self._lock:
             self._lexical = index
+        if self.settings.sentence_dense_weight > 0:
+            self.sentence_vectors(index)
         return index
+
+    # --- sentence vectors --------------------------------------------------------------------
+    def sentence_vectors(self, lexical: BM25Index | None = None) -> SentenceVectors:
+        """The vectors of the live passages' sentences: memory, else disk, else (re)built."""
+        from assistant.embeddings import embedder_name
+        from assistant.store import Hit, passage_from_hit
+
+        lexical = lexical or self.lexical(self.store.records())
+        current = self._sentences
+        if current is not None and current.fingerprint == lexical.fingerprint:
+            return current
+        with self._sentences_lock:
+            current = self._sentences
+            if current is not None and current.fingerprint == lexical.fingerprint:
+                return current
+            path = self.settings.sentence_vectors_file
+            saved = SentenceVectors.load(path)
+            model = embedder_name(self.embedder)
+            passages = [passage_from_hit(Hit(cid, lexical.texts[cid], lexical.metadata.get(cid, {}), 0.0))
+                        for cid in lexical.ids if cid in lexical.texts]
+            texts = passage_sentences(passages)
+            # Also rebuilt when a sentence has no vector: the segmentation (sentences.py) changed.
+            if saved is None or saved.model != model or set(texts) - set(saved.keys):
+                saved = SentenceVectors.build(texts, self.embedder, lexical.fingerprint, model, reuse=saved or current)
+                try:
+                    saved.save(path)
+                except OSError as exc:  # a read-only data folder: serve from memory
+                    log.warning("sentence vectors not saved to %s: %s", path, exc)
+            saved.fingerprint = lexical.fingerprint  # extra vectors of removed sentences do no harm
+            self._sentences = saved
+            return saved
+
+    def nearness(self, text: str, sentences: Sequence[Sentence]) -> list[float | None]:
+        """Cosine in meaning of ``text`` (embedded as a question) with each sentence."""
+        if not sentences or self.settings.sentence_dense_weight <= 0:
+            return [None] * len(sentences)
+        vectors = self.sentence_vectors()
+        # Embedded as the retrieval embeds it, so a question already searched costs nothing more.
+        query = understand(text).dense_text(self.settings.dense_query_expansion)
+        return vectors.similarities(self.embedder.embed_query(query), sentences)
 
     def _save(self, index: BM25Index) -> None:
         try:
