@@ -22,7 +22,6 @@ from assistant.lexical import analyze
 from assistant.question import Question, domain_vocabulary, label_tokens
 from assistant.schemas import Passage
 from assistant.schemes import competent_body
-from assistant.sentences import Sentence
 from assistant.text import fold
 
 
@@ -154,21 +153,14 @@ def assess_support(
         return Support(False, "calculator-has-no-figure")
     if not question.asks_amount or question.asks_count:
         return Support(True, "not-an-amount")
-    every = sentences(scheme_passages(passages, schemes))
-    pool = [s for s in every if s.amounts]
+    pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
     key = set(question.content_terms) - label_tokens(question.schemes or schemes)
-    coverage = max((len(key & _with_neighbours(s, every)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
+    coverage = max((len(key & set(s.tokens)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
     if not pool:
         return Support(False, "no-figure-in-passages", 0.0)
     if coverage >= min_coverage:
         return Support(True, "figure-in-passage" if key else "figures-of-the-scheme", coverage)
     return Support(False, "no-matching-figure", coverage)
-
-
-def _with_neighbours(sentence: Sentence, pool: Sequence[Sentence], reach: int = 2) -> set[str]:
-    """A figure's words and those of the sentences around it in its passage: a table row or a list
-    item is explained by the line above it ("vous versez au Forem une indemnité forfaitaire… :")."""
-    return {t for s in pool if s.marker == sentence.marker and abs(s.position - sentence.position) <= reach for t in s.tokens}
 
 
 def named_bodies(text: str) -> list[str]:
