@@ -267,9 +267,12 @@ def compose(
         opening = _opening(pool, max_sentences, max_words)
         if opening:
             return " ".join([*opening, *asks])
-    ranked = _ranked_by_part(question, pool, near=near)
-    if with_amounts and not statements and question.asks_amount and not question.asks_count:
-        ranked = _figure_first(question, pool, ranked, near)
+    figure_first = with_amounts and not statements and question.asks_amount and not question.asks_count
+    # The message's own ranking: a single part's ranking and the amount-first rule's (ranked once).
+    whole = rank(question, pool, near=near) if figure_first or len(question.parts) < 2 else None
+    ranked = _ranked_by_part(question, pool, near=near, whole=whole)
+    if figure_first and whole is not None:
+        ranked = _figure_first(whole, ranked)
     quoted = fold(" ".join(statements))
     extra = len(question.parts) - 1  # one more sentence, and room for it, per further part
     max_words += 40 * extra
@@ -318,26 +321,29 @@ def compose(
     return answer
 
 
-def _figure_first(question: Question, pool: Sequence[Sentence], ranked: list[tuple[float, Sentence]],
-                  near: Nearness | None) -> list[tuple[float, Sentence]]:
+def _figure_first(whole: Sequence[tuple[float, Sentence]],
+                  ranked: list[tuple[float, Sentence]]) -> list[tuple[float, Sentence]]:
     """An amount asked for and no calculation to give it (a scheme without rates, such as a
     brochure an advisor added): the best-ranked sentence that states an amount comes first, so
     that the figure the user asked for is said, with its source, rather than the sentences around it."""
-    best = next(((score, s) for score, s in rank(question, pool, near=near) if score > 0 and s.amounts), None)
+    best = next(((score, s) for score, s in whole if score > 0 and s.amounts), None)
     if best is None:
         return ranked
     return [best, *(pair for pair in ranked if pair[1] is not best[1])]
 
 
 def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 0.6,
-                    near: Nearness | None = None) -> list[tuple[float, Sentence]]:
+                    near: Nearness | None = None,
+                    whole: Sequence[tuple[float, Sentence]] | None = None) -> list[tuple[float, Sentence]]:
     """The sentences worth showing, best first: those within `keep` of the best one; for a message
     that asks several things, each part's own best sentences in turn (part 1's best, part 2's
-    best, then the next ones), so that every part gets its answer."""
+    best, then the next ones), so that every part gets its answer. ``whole``: the question's own
+    ranking when the caller has it (used for a single-part question)."""
     readings = [question] if len(question.parts) < 2 else [analysed(p) for p in question.parts]
     lists = []
     for reading in readings:
-        ranked = read_on(reading, [(score, s) for score, s in rank(reading, pool, near=near) if score > 0], pool)
+        ranking = whole if whole is not None and reading is question else rank(reading, pool, near=near)
+        ranked = read_on(reading, [(score, s) for score, s in ranking if score > 0], pool)
         if ranked:
             best = ranked[0][0]
             lists.append([(score, s) for score, s in ranked if score >= keep * best])

@@ -149,7 +149,9 @@ class Searcher:
         from assistant.embeddings import embedder_name
         from assistant.store import Hit, passage_from_hit
 
-        lexical = lexical or self.lexical(self.store.records())
+        # The index the last search used (a search reads the manifest each time); a ranking
+        # call does not read the manifest again.
+        lexical = lexical or self._lexical or self.lexical(self.store.records())
         current = self._sentences
         if current is not None and current.fingerprint == lexical.fingerprint:
             return current
