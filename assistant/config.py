@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     embedding_query_int8: bool = True  # questions through an int8 copy of the model (passages stay float): half the time, same ranking
     # A file name inside model_dir or a path to any GGUF file.
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-    llm_backend: Literal["llamacpp", "openai", "extractive", "fake"] = "llamacpp"
+    # extractive by default: on questions written blind the embedded model scored no better
+    # (66.7 % against 67.8 % at 69eb22a) for 60 times the latency (README, "Which backend").
+    llm_backend: Literal["llamacpp", "openai", "extractive", "fake"] = "extractive"
     llm_threads: int = 0  # 0 = os.cpu_count()
     llm_context: int = 4096
     llm_max_tokens: int = 320
@@ -85,6 +87,10 @@ class Settings(BaseSettings):
     # the logits (512 x vocab floats, ~300 MB) each entry also keeps, so a server grew by 0.3-0.6 GB
     # per answer up to several GB (`make bench`, server memory).
     llm_cache_mb: int = 0
+    # llama.cpp prompt-lookup decoding: tokens drafted from the prompt's own n-grams per step (0 =
+    # off). Answers copy their sources, so drafts are often accepted; it makes llama.cpp keep the
+    # logits of every position (n_ctx x vocab floats), hence off unless measured worth it (README).
+    llm_prompt_lookup: int = 0
     fake_responses: list[str] | None = None  # `fake` backend script; default: echo the extractive answer
     followup_rewrite: bool = True  # let the model rewrite follow-ups (checked; rules otherwise)
     prompt_passages: int = 4  # passages shown to the model
