@@ -49,13 +49,22 @@ def generation_slot(settings: Settings) -> Iterator[None]:
 
 
 @lru_cache(maxsize=2)
-def _llamacpp(model_path: str, threads: int, n_ctx: int, max_tokens: int, temperature: float, cache_mb: int) -> BaseChatModel:
+def _llamacpp(model_path: str, threads: int, n_ctx: int, max_tokens: int, temperature: float, cache_mb: int,
+              prompt_lookup: int = 0) -> BaseChatModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from langchain_community.chat_models import ChatLlamaCpp
     if not Path(model_path).is_file():
         raise ModelUnavailable(f"GGUF introuvable : {model_path} (lancez `assistant models fetch`)")
-    log.info("loading %s (threads=%d, n_ctx=%d)", model_path, threads, n_ctx)
+    log.info("loading %s (threads=%d, n_ctx=%d, prompt lookup=%d)", model_path, threads, n_ctx, prompt_lookup)
+    extra: dict[str, object] = {}
+    if prompt_lookup > 0:
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+        extra["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup)
+        # A draft model needs every position's logits; llama-cpp-python 0.3.36 sizes its buffer by
+        # the logits_all argument, not by the draft model (n_batch rows: a broadcast error past 512).
+        extra["logits_all"] = True
     model = ChatLlamaCpp(
         model_path=model_path,
         n_threads=threads,
@@ -67,6 +76,7 @@ def _llamacpp(model_path: str, threads: int, n_ctx: int, max_tokens: int, temper
         repeat_penalty=1.05,
         seed=42,
         verbose=False,
+        model_kwargs=extra,
     )
     if cache_mb > 0:
         from llama_cpp import LlamaRAMCache
@@ -120,6 +130,7 @@ def build_chat_model(settings: Settings, echo: Callable[[], str] | None = None) 
                 settings.llm_max_tokens,
                 settings.llm_temperature,
                 settings.llm_cache_mb,
+                settings.llm_prompt_lookup,
             )
         except ModelUnavailable:
             raise

@@ -154,6 +154,21 @@ def _answers(section: Mapping[str, Any]) -> str:
                      number(f.get("unsupported_answers")), number(f.get("fallbacks"))])
     text = table(["Backend", "questions", "réponse p50 ms", "réponse p95 ms", "1er token p50 ms", "1er token p95 ms",
                   "réussite", "chiffres non étayés", "replis"], rows)
+    split = [[backend, number((f.get("first_token_no_calculation") or {}).get("n")),
+              ms((f.get("first_token_no_calculation") or {}).get("p50_ms")),
+              number((f.get("first_token_with_calculation") or {}).get("n")),
+              ms((f.get("first_token_with_calculation") or {}).get("p50_ms"))]
+             for backend, f in section.items() if isinstance(f, Mapping) and f.get("first_token_no_calculation")]
+    calls = [[backend, number((f.get("one_generation") or {}).get("n")), ms((f.get("one_generation") or {}).get("p50_ms")),
+              ms((f.get("one_generation") or {}).get("p95_ms")), number((f.get("several_generations") or {}).get("n")),
+              ms((f.get("several_generations") or {}).get("p50_ms")), ms((f.get("several_generations") or {}).get("p95_ms"))]
+             for backend, f in section.items() if isinstance(f, Mapping) and (f.get("several_generations") or {}).get("n")]
+    if calls:
+        text += "\n\n" + table(["Backend", "un appel au modèle : n", "p50 ms", "p95 ms", "plusieurs appels : n",
+                                  "p50 ms", "p95 ms"], calls)
+    if split:
+        text += "\n\n" + table(["Backend", "sans calcul : n", "1er token p50 ms", "avec calcul : n",
+                                  "1er token p50 ms"], split)
     model = (section.get("llamacpp") or {}).get("model") if isinstance(section.get("llamacpp"), Mapping) else None
     if model:
         before = (section["llamacpp"].get("before_model") or {})
@@ -193,23 +208,25 @@ def _warm_start(section: Mapping[str, Any]) -> str:
 
 
 def _reference(section: Mapping[str, Any]) -> str:
-    ours, theirs, ratios = section.get("ours") or {}, section.get("tutorial") or {}, section.get("ratios") or {}
-    rows = [
-        ["taux de réussite", pct(ours.get("pass_rate")), pct(theirs.get("pass_rate")),
-         f"{number(section.get('pass_rate_points'), 1)} points"],
-        ["réponses à chiffre non étayé", number(ours.get("unsupported_answers")),
-         number(theirs.get("unsupported_answers")), ""],
-        ["réponse p50 ms", ms(ours.get("answer_p50_ms")), ms(theirs.get("answer_p50_ms")),
-         f"× {number(ratios.get('answer_p50'), 2)}"],
-        ["réponse p95 ms", ms(ours.get("answer_p95_ms")), ms(theirs.get("answer_p95_ms")),
-         f"× {number(ratios.get('answer_p95'), 2)}"],
-        ["1er token p50 ms", ms(ours.get("first_token_p50_ms")), ms(theirs.get("first_token_p50_ms")),
-         f"× {number(ratios.get('first_token_p50'), 2)}"],
-    ]
+    theirs = section.get("tutorial") or {}
+    ours = section.get("by_backend") or {section.get("backend") or "nous": {
+        **(section.get("ours") or {}), "ratios": section.get("ratios") or {},
+        "pass_rate_points": section.get("pass_rate_points")}}
+    default = section.get("default_backend")
+    names = [f"nous ({b}{', par défaut' if b == default else ''})" for b in ours]
+    rows = [["taux de réussite", *(pct(f.get("pass_rate")) for f in ours.values()), pct(theirs.get("pass_rate")),
+             " ; ".join(f"{number(f.get('pass_rate_points'), 1)} points" for f in ours.values())],
+            ["réponses à chiffre non étayé", *(number(f.get("unsupported_answers")) for f in ours.values()),
+             number(theirs.get("unsupported_answers")), ""]]
+    for label, key, ratio_key in (("réponse p50 ms", "answer_p50_ms", "answer_p50"),
+                                  ("réponse p95 ms", "answer_p95_ms", "answer_p95"),
+                                  ("1er token p50 ms", "first_token_p50_ms", "first_token_p50")):
+        rows.append([label, *(ms(f.get(key)) for f in ours.values()), ms(theirs.get(key)),
+                     " ; ".join(f"× {number((f.get('ratios') or {}).get(ratio_key), 2)}" for f in ours.values())])
     text = (f"Mêmes {section.get('questions')} questions, même modèle, même juge (evals/judge.py). "
             f"Le RAG de tutoriel : {section.get('tutorial_chunks')} passages de 1000 caractères "
             f"(index construit en {number(section.get('tutorial_index_s'), 1)} s), top-4, une invite « stuff ».\n\n")
-    text += table(["", "nous", "RAG de tutoriel", "nous / tutoriel"], rows)
+    text += table(["", *names, "RAG de tutoriel", "nous / tutoriel"], rows)
     sanity = section.get("retrieval_sanity") or {}
     if sanity:
         verdict = "tenu" if sanity.get("ok") else "NON TENU : la référence est mal réglée, la comparaison ne vaut rien"
@@ -219,8 +236,9 @@ def _reference(section: Mapping[str, Any]) -> str:
                  f"exigé ≥ -0,05) : {verdict}.")
     per_suite = section.get("per_suite") or {}
     if per_suite:
-        text += "\n\n" + table(["Suite", "questions", "réussite (nous)", "réussite (tutoriel)"],
-                               [[name, s["questions"], pct(s["ours"]), pct(s["tutorial"])] for name, s in per_suite.items()])
+        rows = [[name, s["questions"], *(pct((s.get("by_backend") or {"": s.get("ours")}).get(b, s.get("ours")))
+                                         for b in ours), pct(s["tutorial"])] for name, s in per_suite.items()]
+        text += "\n\n" + table(["Suite", "questions", *names, "RAG de tutoriel"], rows)
     return text
 
 
@@ -229,6 +247,7 @@ SECTIONS = (
     ("retrieval", "Recherche", _retrieval),
     ("answers", "Réponses (en processus, `get_assistant().ask/stream`)", _answers),
     ("throughput", "Débit", _throughput),
+    ("throughput_model", "Débit avec le modèle", _throughput),
     ("memory", "Mémoire du serveur", _memory),
     ("warm_start", "Démarrage : la première réponse après « prêt »", _warm_start),
     ("reference", "Référence : un RAG de tutoriel sur les mêmes modèles", _reference),

@@ -7,7 +7,8 @@
 Phases: ingest (cold, unchanged, one changed document; child process, temp index), retrieval
 (uncached and cached p50/p95 over the retrieval development suite), answers (extractive and the
 default model: end-to-end latency, time to first streamed token, tokens/s, pass rate),
-throughput (1/4/8 concurrent clients on a live extractive server, with its memory), memory (a
+throughput (1/4/8 concurrent clients on a live extractive server, with its memory, then on a
+default-model server with fewer requests), memory (a
 live default-model server's peak resident memory), warmstart (a fresh default-model server: the
 first answer once it says ready against the median of the next ten), reference (a tutorial RAG
 on the same models and questions, judged the same way: bench/tutorial_rag.py).
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phases", type=_phases, default=list(PHASES), help=f"comma-separated subset of {','.join(PHASES)}")
     p.add_argument("--concurrency", type=_levels, default=[1, 4, 8], help="throughput levels (default 1,4,8)")
     p.add_argument("--requests", type=int, default=32, help="requests per throughput level (at least 4 per client)")
+    p.add_argument("--model-requests", type=int, default=8,
+                   help="requests per throughput level with the default model (about 8 s each, one at a time)")
     p.add_argument("--memory-questions", type=int, default=3, help="requests to the default-model server before reading its memory")
     p.add_argument("--timeout", type=float, default=300.0, help="per-request timeout against servers, seconds")
     p.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="where <name>.json and <name>.md go")
@@ -128,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["throughput"], memory["extractive"] = throughput
     else:
         results["throughput"] = memory["extractive"] = throughput
+    model_throughput = no_model if args.skip_model else run("throughput", f"throughput.{MODEL_BACKEND}", lambda: (
+        ph.bench_throughput(model_cases, args.concurrency, args.model_requests, timeout=args.timeout,
+                            backend=MODEL_BACKEND, log=log, per_client=1)))
+    results["throughput_model"] = model_throughput[0] if isinstance(model_throughput, tuple) else model_throughput
     memory[MODEL_BACKEND] = no_model if args.skip_model else run("memory", f"memory.{MODEL_BACKEND}", lambda: (
         ph.bench_server_memory(MODEL_BACKEND, model_cases[: args.memory_questions], args.timeout, log=log)))
     results["memory"] = memory
@@ -143,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "cases_detail" not in ours:  # answers phase not asked for: measure ours here, on the same questions
             ours = answers[MODEL_BACKEND] = ph.bench_answers(MODEL_BACKEND, model_cases, settings, with_ask=False, log=log)
         return ph.bench_reference(model_cases, ours, settings, settings.corpus_dir, log=log,
-                                  retrieval_cases=retrieval_cases)
+                                  retrieval_cases=retrieval_cases, others={"extractive": answers["extractive"]})
 
     results["reference"] = no_model if args.skip_model else run("reference", "reference", reference)
 

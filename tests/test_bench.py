@@ -138,9 +138,39 @@ def test_markdown_marks_met_missed_and_unmeasured_targets() -> None:
     rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines() if line.startswith("| ")}
     assert rows["Recherche p50 (embedding de la question + recherche hybride, sans cache)"].endswith("40 ms | ✓ |")
     assert rows["Réponse extractive p50 (de bout en bout)"].endswith("300 ms | ✗ |")
-    assert rows["Modèle par défaut : premier token p50"].endswith("non mesuré | – |")
+    assert rows["Modèle : premier token p50 (réponses sans calcul)"].endswith("non mesuré | – |")
     assert "50.0 %" in text and "Non mesuré (--skip-model)." in text
     assert "load average: 1.00" in text  # the load the figures were measured under
+
+
+def _mine(passed: list[bool], answer_ms: list[float]) -> list[dict[str, object]]:
+    return [{"id": f"c{i}", "passed": p, "unsupported": [], "answer_ms": a, "first_token_ms": a / 2}
+            for i, (p, a) in enumerate(zip(passed, answer_ms, strict=True))]
+
+
+def test_each_backend_of_ours_is_compared_with_the_reference_on_the_same_questions() -> None:
+    cases = [Case(id=f"c{i}", suite="s", question="q") for i in range(4)]
+    theirs = {"pass_rate": 0.25, "answer_p50_ms": 4000.0, "answer_p95_ms": 8000.0, "first_token_p50_ms": 1000.0}
+    # A superset (the extractive run answers every case): only the reference's questions count.
+    extractive = phases._ours([*_mine([True, True, True, False], [100, 100, 200, 100]),
+                               {"id": "other", "passed": False, "unsupported": [], "answer_ms": 1.0,
+                                "first_token_ms": 1.0}], cases)
+    compared = phases._compared(extractive, theirs)
+    assert compared["pass_rate"] == 0.75 and compared["pass_rate_points"] == 50.0
+    assert compared["ratios"]["answer_p50"] == round(100 / 4000, 2)
+    with pytest.raises(RuntimeError, match="do not cover"):
+        phases._ours(_mine([True], [1.0]), cases)
+
+
+def test_markdown_reference_has_a_column_per_backend_of_ours() -> None:
+    section = {"questions": 4, "backend": "llamacpp", "default_backend": "extractive",
+               "tutorial": {"pass_rate": 0.25, "answer_p50_ms": 4000.0},
+               "by_backend": {"llamacpp": {"pass_rate": 0.5, "pass_rate_points": 25.0, "ratios": {"answer_p50": 1.5}},
+                              "extractive": {"pass_rate": 0.75, "pass_rate_points": 50.0, "ratios": {"answer_p50": 0.03}}},
+               "per_suite": {"s": {"questions": 4, "tutorial": 0.25, "by_backend": {"llamacpp": 0.5, "extractive": 0.75}}}}
+    text = report._reference(section)
+    assert "nous (extractive, par défaut)" in text and "nous (llamacpp)" in text
+    assert "| taux de réussite | 50" in text and "25.0 points ; 50.0 points" in text
 
 
 def test_markdown_shows_the_warm_start_figures_and_ratio() -> None:
