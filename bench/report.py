@@ -106,7 +106,9 @@ def targets_table(checked: Sequence[Mapping[str, Any]]) -> str:
     rows = []
     for t in checked:
         value = t["value"]
-        shown = "non mesuré" if value is None else f"{number(value, {'points': 1, '×': 2}.get(t['unit'], 0))}" + (
+        # A share or a gap (no unit, below 1) needs its decimals: 0.175, not "0".
+        digits = {"points": 1, "×": 2}.get(t["unit"], 3 if isinstance(value, float) and abs(value) < 1 else 0)
+        shown = "non mesuré" if value is None else f"{number(value, digits)}" + (
             f" {t['unit']}" if t["unit"] else "")
         rows.append([t["label"], t["bound"], shown, mark(t["ok"])])
     return table(["Mesure", "Cible", "Mesuré", ""], rows)
@@ -234,6 +236,9 @@ def _reference(section: Mapping[str, Any]) -> str:
                  f"tutoriel {number(sanity.get('tutorial_hit_at_1'), 3)}, de notre recherche dense "
                  f"{number(sanity.get('ours_dense_hit_at_1'), 3)} (écart {number(sanity.get('gap'), 3)} ; "
                  f"exigé ≥ -0,05) : {verdict}.")
+        if sanity.get("ours_plain_dense_hit_at_1") is not None:
+            text += (f" Notre recherche dense sur la question telle qu'écrite (sans les sigles développés, "
+                     f"la même entrée que le tutoriel) : {number(sanity.get('ours_plain_dense_hit_at_1'), 3)}.")
     per_suite = section.get("per_suite") or {}
     if per_suite:
         rows = [[name, s["questions"], *(pct((s.get("by_backend") or {"": s.get("ours")}).get(b, s.get("ours")))
