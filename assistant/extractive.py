@@ -18,6 +18,7 @@ from itertools import zip_longest
 
 from assistant.calculator.money import find_amounts, find_numbers
 from assistant.calculator.result import Calculation
+from assistant.limits import bands
 from assistant.passages import body as passage_body
 from assistant.question import Question, analysed, matches, weighty
 from assistant.schemas import Passage
@@ -47,6 +48,9 @@ def heading_coverage(focus: dict[str, float], heading: frozenset[str]) -> float:
     return sum(w for t, w in focus.items() if t in heading) / total
 
 
+_HOLDS, _EXCLUDED = 1.6, 0.5  # as strong as a wanted unit (below); a row that cannot apply, halved
+
+
 def rank(question: Question, candidates: Sequence[Sentence], heading_weight: float = 0.5,
          near: Nearness | None = None) -> list[tuple[float, Sentence]]:
     """BM25 over sentences, with their section title as a second, lighter field (a brochure's
@@ -57,6 +61,7 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
     if not candidates or not query:
         return [(0.0, s) for s in candidates]
     meaning = _meaning(question, candidates, near)
+    brackets = _brackets(question, candidates)
     n = len(candidates)
     df: Counter[str] = Counter()
     for s in candidates:
@@ -81,8 +86,8 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
         lexical.append(score)
     top = max(lexical) or 1.0
     scored = []
-    for s, words, sense in zip(candidates, lexical, meaning, strict=True):
-        score = words / top + sense
+    for s, words, sense, bracket in zip(candidates, lexical, meaning, brackets, strict=True):
+        score = (words / top + sense) * bracket
         if score > 0:
             folded = fold(s.text)
             if (wants_amount and s.amounts) or (wants_count and s.has_number):
@@ -97,6 +102,26 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
         scored.append((score, s))
     scored.sort(key=lambda pair: (-pair[0], pair[1].marker, pair[1].position))
     return scored
+
+
+def _brackets(question: Question, candidates: Sequence[Sentence]) -> list[float]:
+    """A passage's sentences that each state a euro range (a table's rows, a list's brackets) are
+    alternatives: when the user states a figure, those whose range holds it go up, the others
+    down ("je serai payé 2.500 € brut" picks the row "2.467 euros - 2.710,99 euros")."""
+    factors = [1.0] * len(candidates)
+    figures = question.stated_amounts
+    if not figures:
+        return factors
+    rows: dict[int, list[int]] = {}
+    for i, s in enumerate(candidates):
+        if s.amounts and bands(s.text):
+            rows.setdefault(s.marker, []).append(i)
+    for siblings in rows.values():
+        holding = {i for i in siblings if any(b.holds(f) for b in bands(candidates[i].text) for f in figures)}
+        if len(siblings) > 1 and 0 < len(holding) < len(siblings):
+            for i in siblings:
+                factors[i] = _HOLDS if i in holding else _EXCLUDED
+    return factors
 
 
 def _meaning(question: Question, candidates: Sequence[Sentence], near: Nearness | None) -> list[float]:

@@ -195,3 +195,44 @@ def statement(verdict: Verdict, sentence: str, section: str = "") -> str:
     quoted = sentence.strip().rstrip(".")
     where = f" ({section})" if section and len(quoted.split()) < 8 else ""
     return f"{head} : « {quoted} »{where}"
+
+
+# --- euro brackets: the row of a table (or the item of a list) whose range holds the user's figure
+_BETWEEN = re.compile(r"^\s*(?:-|–|—|a|à|et)\s*$")
+_BELOW = re.compile(r"(?:<|≤|inferieur\w* a|moins de)\s*$")
+_ABOVE = re.compile(r"(?:>|≥|superieur\w* a|plus de|a partir de|au-dela de)\s*$")
+
+
+@dataclass(frozen=True)
+class Band:
+    low: Decimal | None
+    high: Decimal | None
+
+    def holds(self, value: Decimal) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+@lru_cache(maxsize=4096)
+def bands(sentence: str) -> tuple[Band, ...]:
+    """The euro ranges a sentence states: "2.004 euros - 2.466,99 euros", "< 2.004 euros",
+    "≥ 3066 euros", "de 500 à 800 €" (a bare figure is a value, not a range)."""
+    from assistant.calculator.money import iter_amounts
+
+    folded = fold(sentence)
+    found = list(iter_amounts(folded))
+    out: list[Band] = []
+    paired: set[int] = set()
+    for i in range(len(found) - 1):
+        (a, _, end), (b, start, _) = found[i], found[i + 1]
+        if a < b and _BETWEEN.match(folded[end:start]):
+            out.append(Band(a, b))
+            paired |= {i, i + 1}
+    for i, (value, start, _) in enumerate(found):
+        if i in paired:
+            continue
+        before = folded[max(0, start - 20) : start]
+        if _BELOW.search(before):
+            out.append(Band(None, value))
+        elif _ABOVE.search(before):
+            out.append(Band(value, None))
+    return tuple(out)

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property, lru_cache
 
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
+from assistant.calculator.money import find_amounts
 from assistant.calculator.slots import Slots, extract_slots
 from assistant.calculator.vocabulary import load_vocabulary as calculator_vocabulary
 from assistant.injection import is_instruction
@@ -264,6 +266,11 @@ class Question:
         """The quantities the user states, story included ("8 mois", "15h par semaine"), not
         those of an order to the assistant ("réponds que l'âge limite est 30 ans")."""
         return tuple(q for i, s in enumerate(self.sentences) if i not in self.told for q in quantities(s))
+
+    @cached_property
+    def stated_amounts(self) -> tuple[Decimal, ...]:
+        """The euro figures the user states ("je serai payé 2.500 € brut"), orders left out."""
+        return tuple(a for i, s in enumerate(self.sentences) if i not in self.told for a in find_amounts(s))
 
     @cached_property
     def asked(self) -> Question:

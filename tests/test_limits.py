@@ -79,3 +79,47 @@ def test_questions_that_ask_for_a_thing_get_no_verdict() -> None:
 
 def test_a_message_that_only_states_a_fact_gets_no_verdict() -> None:
     assert limit_checks(analysed("et si j'ai 21 ans ?"), [DURATION]) == []
+
+
+# --- euro brackets (a table's rows) -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Rémunération : < 2.004 euros ; Forfait : 767 euros.", [(None, Decimal("2004"))]),
+        ("Rémunération : 2.004 euros - 2.466,99 euros ; Forfait : 1.002 euros.", [(Decimal("2004"), Decimal("2466.99"))]),
+        ("Rémunération : ≥ 3066 euros ; Forfait : 1.709 euros.", [(Decimal("3066"), None)]),
+        ("Une indemnité de 500 € brut par mois.", []),  # a value, not a range
+        ("Maximum 3.490 € net par an.", []),  # a limit (limits.py), not one row among others
+    ],
+)
+def test_bands_are_the_euro_ranges_a_sentence_states(sentence: str, expected: list[tuple]) -> None:
+    assert [(b.low, b.high) for b in limits.bands(sentence)] == expected
+
+
+TABLE = """| Future rémunération brute | Le montant du forfait |
+| --- | --- |
+| < 2.004 euros | 767 euros |
+| 2.004 euros - 2.466,99 euros | 1.002 euros |
+| 2.467 euros - 2.710,99 euros | 1.238 euros |
+| ≥ 3066 euros | 1.709 euros |
+"""
+
+
+def _rows_ranked(question: str) -> list[str]:
+    from assistant.extractive import rank
+    from assistant.sentences import of_passage
+
+    pool = of_passage(1, TABLE, "Vos avantages")
+    return [s.text for score, s in rank(analysed(question), pool) if score > 0]
+
+
+def test_the_row_whose_range_holds_the_users_figure_comes_first() -> None:
+    ranked = _rows_ranked("Il sera payé 2.500 € brut, le montant du forfait c'est combien ?")
+    assert "1.238 euros" in ranked[0]
+    ranked = _rows_ranked("Il sera payé 3.500 € brut, le montant du forfait c'est combien ?")
+    assert "1.709 euros" in ranked[0]
+
+
+def test_without_a_figure_of_the_user_the_rows_keep_their_order() -> None:
+    ranked = _rows_ranked("Le montant du forfait c'est combien ?")
+    assert "767 euros" in ranked[0]
