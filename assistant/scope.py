@@ -111,7 +111,8 @@ def relevant_calculations(
     is left out when it answers something else: a money table for a "combien d'heures" question,
     or a subject the sources discuss that its texts never mention ("le bonus de démarrage" or "le
     pécule de vacances" is not the monthly indemnity)."""
-    key = set(question.content_terms) - label_tokens(question.schemes or schemes)
+    # What is asked, not the story around it: a story's words are in no sentence of the answer.
+    key = set(question.asked.content_terms) - label_tokens(question.schemes or schemes)
     subject = bool(key & _passage_tokens(passages))
     kept = []
     for c in calculations:
@@ -154,8 +155,11 @@ def assess_support(
     if not question.asks_amount or question.asks_count:
         return Support(True, "not-an-amount")
     pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
-    key = set(question.content_terms) - label_tokens(question.schemes or schemes)
-    coverage = max((len(key & set(s.tokens)) / len(key) for s in pool), default=0.0) if key else (1.0 if pool else 0.0)
+    # What is asked, not the story around it: a story's words are in no sentence of the answer.
+    key = set(question.asked.content_terms) - label_tokens(question.schemes or schemes)
+    # A table's row is read with the sentence that introduces the table (what its figures are).
+    coverage = (max((len(key & (set(s.tokens) | s.lead)) / len(key) for s in pool), default=0.0) if key
+                else (1.0 if pool else 0.0))
     if not pool:
         return Support(False, "no-figure-in-passages", 0.0)
     if coverage >= min_coverage:

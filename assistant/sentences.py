@@ -115,8 +115,8 @@ def clean_line(line: str) -> str:
     return normalize_spaces(line).strip()
 
 
-def units(body: str) -> list[tuple[str, bool, bool]]:
-    """Logical lines: (text, is_item, is_heading); wrapped PDF lines are joined back together."""
+def units(body: str) -> list[tuple[str, bool, bool, bool]]:
+    """Logical lines: (text, is_item, is_heading, is_table_row); wrapped PDF lines are joined back."""
     found: list[list[str | bool]] = []
     lines = body.splitlines()
     columns: list[str] | None = None  # the header of the table being read
@@ -131,15 +131,15 @@ def units(body: str) -> list[tuple[str, bool, bool]]:
                 continue
             named = [f"{h} : {c}" if h else c for h, c in zip_longest(columns or [], cells, fillvalue="") if c]
             if named:
-                found.append([" ; ".join(named) + ".", False, False])
+                found.append([" ; ".join(named) + ".", False, False, True])
             continue
         columns = None
         if not raw.strip():
-            found.append(["", False, False])  # paragraph break
+            found.append(["", False, False, False])  # paragraph break
             continue
         if _HEADING.match(raw):
-            found.append([clean_line(_HEADING.sub("", raw)), False, True])
-            found.append(["", False, False])
+            found.append([clean_line(_HEADING.sub("", raw)), False, True, False])
+            found.append(["", False, False, False])
             continue
         line = clean_line(raw)
         if not line or set(line) <= set("-—_=*|"):
@@ -169,29 +169,33 @@ def units(body: str) -> list[tuple[str, bool, bool]]:
         if continues and previous is not None:
             previous[0] = f"{previous[0]} {line}"
         else:
-            found.append([line, is_item, heading or line.endswith("?")])
-    return [(str(u[0]), bool(u[1]), bool(u[2])) for u in found if u[0]]
+            found.append([line, is_item, heading or line.endswith("?"), False])
+    return [(str(u[0]), bool(u[1]), bool(u[2]), bool(u[3])) for u in found if u[0]]
 
 
-def _titled(text: str) -> list[tuple[str, bool, str]]:
-    """Sentences and list items of a passage body with the heading they stand under ("" before any)."""
-    out: list[tuple[str, bool, str]] = []
+def _titled(text: str) -> list[tuple[str, bool, str, str]]:
+    """Sentences and list items of a passage body with the heading they stand under ("" before
+    any) and, for a table's row, the sentence that introduces the table ("" otherwise)."""
+    out: list[tuple[str, bool, str, str]] = []
     title = ""
-    for unit, is_item, heading in units(text):
+    last = ""  # the last sentence before a table: what its rows are about
+    for unit, is_item, heading, row in units(text):
         if heading:
-            title = unit
+            title, last = unit, ""
             continue
-        parts = [unit] if is_item else split(unit)
+        parts = [unit] if is_item or row else split(unit)
         for part in parts:
             part = part.strip()
             if len(part) >= 3 and not part.endswith("?"):
-                out.append((part, is_item, title))
+                out.append((part, is_item, title, last if row else ""))
+                if not row:
+                    last = part
     return out
 
 
 def split_body(text: str) -> list[tuple[str, bool]]:
     """Sentences and list items of a passage body, headings and questions left out: (text, is_item)."""
-    return [(part, is_item) for part, is_item, _ in _titled(text)]
+    return [(part, is_item) for part, is_item, _, _ in _titled(text)]
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class Sentence:
     heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
     negated: bool = False  # denies something; a list item takes the polarity of its intro line
     title: str = ""  # the heading it stands under in its passage, else the passage's section name
+    lead: frozenset[str] = frozenset()  # a table row: analyzed words of the sentence introducing the table
 
 
 @lru_cache(maxsize=2048)
@@ -222,10 +227,10 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
     if parts and parts[0][1] and label:
         # A passage that opens on a list: its section title introduces it ("2ème année du master
         # (environ 106 jours)" over a list of dates).
-        parts.insert(0, (label, False, ""))
+        parts.insert(0, (label, False, "", ""))
     out: list[Sentence] = []
     intro_negated = False
-    for position, (sentence, is_item, title) in enumerate(parts):
+    for position, (sentence, is_item, title, lead) in enumerate(parts):
         # "...voici les conditions :" or an unpunctuated line right above list items.
         followed_by_items = position + 1 < len(parts) and parts[position + 1][1]
         intro = not _FOOTNOTE.match(sentence) and (
@@ -245,6 +250,7 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
                 heading=heading,
                 negated=denies or (is_item and intro_negated),
                 title=title or opening,
+                lead=frozenset(analyze(lead)) if lead else frozenset(),
             )
         )
         if not is_item:
