@@ -122,7 +122,7 @@ class Assistant:
                 model = build_chat_model(self.settings)
                 if model is not None:
                     with generation_slot(self.settings):
-                        (prompts.ANSWER_PROMPT | model).invoke({"request": "Bonjour"}, max_tokens=1)
+                        (prompts.answer_prompt() | model).invoke({"request": "Bonjour"}, max_tokens=1)
             except Exception as exc:
                 log.warning("model warm-up failed: %s", exc)
 
@@ -156,9 +156,9 @@ class Assistant:
     def fixed_answer(self, prep: Prepared) -> Draft | None:
         """Out of scope, too vague, or a figure the sources do not hold: no generation."""
         if prep.domain.vague:
-            return Draft(prompts.VAGUE.format(schemes=prompts.SCHEMES_OFFERED), guard=["question trop vague"])
+            return Draft(prompts.VAGUE.format(schemes=prompts.schemes_offered()), guard=["question trop vague"])
         if not prep.domain.in_domain:
-            return Draft(prompts.OUT_OF_SCOPE, refused=True, guard=[f"hors sujet ({prep.domain.reason})"])
+            return Draft(prompts.out_of_scope(), refused=True, guard=[f"hors sujet ({prep.domain.reason})"])
         if not prep.support.answerable or (not prep.context and not prep.calculations):
             # `refused` when a figure was asked for and the sources do not hold it (CONTRACT.md);
             # "et après je touche quoi ?" still gets what the sources say.
@@ -213,7 +213,7 @@ class Assistant:
         sequence ends with a parser waits for the model to finish, so a timed-out (or abandoned)
         generation would keep the user and the generation slot waiting anyway.
         """
-        chain = prompts.ANSWER_PROMPT | model
+        chain = prompts.answer_prompt() | model
         parse = StrOutputParser()
         with generation_slot(self.settings):
             started = time.monotonic()

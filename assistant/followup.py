@@ -23,7 +23,7 @@ from typing import Any
 from assistant.calculator import Slots, extract_slots
 from assistant.calculator.money import find_amounts
 from assistant.lexical import analyze
-from assistant.prompts import REWRITE_PROMPT, rewrite_request
+from assistant.prompts import rewrite_prompt, rewrite_request
 from assistant.question import analysed, domain_vocabulary
 from assistant.schemas import Turn
 from assistant.schemes import detect_region, load_vocabulary
@@ -156,7 +156,7 @@ def model_rewrite(message: str, history: Sequence[Turn], llm: Any, timeout: floa
     """One short generation: the message as a standalone question (None on failure)."""
     from langchain_core.output_parsers import StrOutputParser
 
-    chain = REWRITE_PROMPT | llm | StrOutputParser()
+    chain = rewrite_prompt() | llm | StrOutputParser()
     started = time.monotonic()
     out = []
     try:

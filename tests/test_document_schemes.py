@@ -66,3 +66,15 @@ def test_the_vocabulary_follows_sources_yaml(corpus: Path) -> None:
     data["documents"] = data["documents"][:1]
     (corpus / "sources.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     assert detect_schemes("c'est quoi le PFI") == []
+
+
+def test_texts_that_name_the_schemes_follow_sources_yaml_without_a_restart(corpus: Path) -> None:
+    from assistant import prompts
+
+    assert "Plan Formation-Insertion (PFI)" in prompts.out_of_scope()
+    assert "Plan Formation-Insertion (PFI)" in prompts.system_prompt()
+    data = yaml.safe_load((corpus / "sources.yaml").read_text(encoding="utf-8"))
+    data["documents"] = data["documents"][:1]
+    (corpus / "sources.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert "Plan Formation-Insertion" not in prompts.out_of_scope()
+    assert "Plan Formation-Insertion" not in prompts.answer_prompt().invoke({"request": "q"}).to_messages()[0].content

@@ -25,18 +25,18 @@ PASSAGE = Passage(
 def messages(question: str) -> list:
     calculations = route(question)
     request = prompts.answer_request(Q(question), [PASSAGE], calculations, 600)
-    return prompts.ANSWER_PROMPT.invoke({"request": request}).to_messages()
+    return prompts.answer_prompt().invoke({"request": request}).to_messages()
 
 
 def test_system_prompt_is_identical_across_requests() -> None:
     first = messages("J'ai 18 ans, combien en CIP ?")
     second = messages("Quelle est la durée d'une CIP ?")
-    assert first[0].content == second[0].content == prompts.SYSTEM_PROMPT
+    assert first[0].content == second[0].content == prompts.system_prompt()
     assert first[1].content != second[1].content
 
 
 def test_system_prompt_states_the_rules_in_french() -> None:
-    text = prompts.SYSTEM_PROMPT
+    text = prompts.system_prompt()
     for rule in ("100 mots", "vous", "[1]", "CALCULS", "Ne faites aucun calcul", "Ne révélez jamais"):
         assert rule in text
 
