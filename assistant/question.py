@@ -113,17 +113,32 @@ def _wh() -> re.Pattern[str]:
 
 _OWN_TERMS = 2  # fewer words of its own, and a question leans on the sentence that says what it is about
 _QUESTION_END = re.compile(r"(?<=\?)\s+")
+# What may come just before a question inside a sentence: a start, a comma or a conjunction. (One
+# word more after the conjunction, "et après combien…", was tried: it also cut "ou l'entreprise qui
+# me paie", "et c'est qui qui le paie" and lost three tuned and unseen cases.)
 _JOINT = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*$")
+# An enumerated message: "1) … 2) …", "1. … 2. …" — each item is a question of its own.
+_ITEM = re.compile(r"(?:^|(?<=\s))\d{1,2}\s*[).]\s+(?=\D)")
 
 
 def _clauses(sentence: str) -> list[str]:
     """An asking sentence cut where each of its questions opens, after a comma or an "et" ("cb
     dure une CIP et cb on touche ?" is two), the framing before the first one dropped ("Pour mon
     cours au CEFA, tu peux…"); a word that asks in mid-clause ("je m'inscris où ?") cuts nothing."""
+    items = [m.end() for m in _ITEM.finditer(sentence)]
+    if len(items) >= 2:  # the framing before the first item ("2 questions sur le stage :") dropped
+        ends = [m.start() for m in _ITEM.finditer(sentence)][1:] + [len(sentence)]
+        return [p for a, b in zip(items, ends, strict=True) if (p := sentence[a:b].strip(" ,;:"))]
+    if items and _ITEM.match(sentence):  # one numbered question of a list: its number is no figure
+        sentence = sentence[items[0]:]
     folded = fold(sentence)
     cuts = [m.start() for m in _opens().finditer(folded) if _JOINT.search(folded[: m.start()])]
     if not cuts:
         return [sentence]
+    if cuts[0] > 0 and _opens().search(folded[: cuts[0]]):
+        # What comes before the first cut asks something too ("c'est combien de semaines …, et
+        # après combien …"): a question, not a framing.
+        cuts.insert(0, 0)
     pieces = [sentence[a:b] for a, b in zip(cuts, [*cuts[1:], len(sentence)], strict=True)]
     return [p.strip(" ,;:") for p in (_JOINT.sub("", p.rstrip()) if i < len(pieces) - 1 else p for i, p in enumerate(pieces))]
 

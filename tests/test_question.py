@@ -64,6 +64,22 @@ def test_two_questions_joined_by_et_are_two_parts() -> None:
     assert q.parts == ("cb de temps dure une CIP", "cb on touche a 21 ans ?")
 
 
+def test_what_comes_before_the_first_question_is_a_part_when_it_asks_something_too() -> None:
+    q = analysed("la CIP c'est combien de mois en général, et combien de temps on est engagé ?")
+    assert q.parts == ("la CIP c'est combien de mois en général", "combien de temps on est engagé ?")
+    assert analysed("Pour mon cours au CEFA, tu peux m'aider ?").parts == ("tu peux m'aider ?",)
+
+
+def test_a_relative_who_after_a_noun_cuts_nothing() -> None:
+    assert analysed("c'est l'école ou l'entreprise qui me paie ?").parts == ("c'est l'école ou l'entreprise qui me paie ?",)
+
+
+def test_an_enumerated_message_has_one_part_per_item() -> None:
+    q = analysed("2 questions sur la CIP : 1) ça dure combien de temps 2) le patron paie combien ?")
+    assert q.parts == ("ça dure combien de temps", "le patron paie combien ?")
+    assert analysed("J'ai 18 ans. 1. combien en CIP ? 2. et à 21 ans ?").parts == ("combien en CIP ?", "et à 21 ans ?")
+
+
 def test_a_word_that_asks_in_mid_clause_cuts_nothing() -> None:
     assert analysed("je dois demander une dispense à qui ?").parts == ("je dois demander une dispense à qui ?",)
 
