@@ -174,7 +174,7 @@ def _answers(section: Mapping[str, Any]) -> str:
     model = (section.get("llamacpp") or {}).get("model") if isinstance(section.get("llamacpp"), Mapping) else None
     if model:
         before = (section["llamacpp"].get("before_model") or {})
-        text += (f"\n\nModèle par défaut : {number(model.get('tokens_per_s_p50'), 1)} tokens/s générés (p50 par appel ; "
+        text += (f"\n\nModèle (llamacpp) : {number(model.get('tokens_per_s_p50'), 1)} tokens/s générés (p50 par appel ; "
                  f"{number(model.get('tokens_per_s_overall'), 1)} sur l'ensemble), {number(model.get('tokens_p50'))} tokens "
                  f"par appel (p50), évaluation du prompt p50 {ms((model.get('prompt_eval') or {}).get('p50_ms'))} ms "
                  f"({number(model.get('prompt_chars_p50'))} caractères envoyés, p50), "
