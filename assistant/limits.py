@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from assistant.calculator.money import parse_number
+from assistant.calculator.money import iter_amounts, parse_number
 from assistant.schemes import load_vocabulary
 from assistant.text import fold
 
@@ -215,9 +215,8 @@ class Band:
 @lru_cache(maxsize=4096)
 def bands(sentence: str) -> tuple[Band, ...]:
     """The euro ranges a sentence states: "2.004 euros - 2.466,99 euros", "< 2.004 euros",
-    "≥ 3066 euros", "de 500 à 800 €" (a bare figure is a value, not a range)."""
-    from assistant.calculator.money import iter_amounts
-
+    "≥ 3066 euros" (a bare figure is a value, not a range; in "de 500 à 800 €" only 800 is an
+    amount, so it is one value too)."""
     folded = fold(sentence)
     found = list(iter_amounts(folded))
     out: list[Band] = []

@@ -125,12 +125,12 @@ def _clauses(sentence: str) -> list[str]:
     """An asking sentence cut where each of its questions opens, after a comma or an "et" ("cb
     dure une CIP et cb on touche ?" is two), the framing before the first one dropped ("Pour mon
     cours au CEFA, tu peux…"); a word that asks in mid-clause ("je m'inscris où ?") cuts nothing."""
-    items = [m.end() for m in _ITEM.finditer(sentence)]
+    items = list(_ITEM.finditer(sentence))
     if len(items) >= 2:  # the framing before the first item ("2 questions sur le stage :") dropped
-        ends = [m.start() for m in _ITEM.finditer(sentence)][1:] + [len(sentence)]
-        return [p for a, b in zip(items, ends, strict=True) if (p := sentence[a:b].strip(" ,;:"))]
-    if items and _ITEM.match(sentence):  # one numbered question of a list: its number is no figure
-        sentence = sentence[items[0]:]
+        ends = [m.start() for m in items[1:]] + [len(sentence)]
+        return [p for m, b in zip(items, ends, strict=True) if (p := sentence[m.end():b].strip(" ,;:"))]
+    if items and items[0].start() == 0:  # one numbered question of a list: its number is no figure
+        sentence = sentence[items[0].end():]
     folded = fold(sentence)
     cuts = [m.start() for m in _opens().finditer(folded) if _JOINT.search(folded[: m.start()])]
     if not cuts:

@@ -103,6 +103,12 @@ def _calculation_words(calculation: Calculation) -> set[str]:
     return set(analyze(" ".join(t for t in texts if t)))
 
 
+def _asked_key(question: Question, schemes: Sequence[str]) -> set[str]:
+    """The words of what is asked, not of the story around it (a story's words are in no sentence
+    of the answer), without the words that only name the scheme."""
+    return set(question.asked.content_terms) - label_tokens(question.schemes or schemes)
+
+
 def relevant_calculations(
     question: Question, schemes: Sequence[str], calculations: Sequence[Calculation], passages: Sequence[Passage]
 ) -> list[Calculation]:
@@ -111,8 +117,7 @@ def relevant_calculations(
     is left out when it answers something else: a money table for a "combien d'heures" question,
     or a subject the sources discuss that its texts never mention ("le bonus de démarrage" or "le
     pécule de vacances" is not the monthly indemnity)."""
-    # What is asked, not the story around it: a story's words are in no sentence of the answer.
-    key = set(question.asked.content_terms) - label_tokens(question.schemes or schemes)
+    key = _asked_key(question, schemes)
     subject = bool(key & _passage_tokens(passages))
     kept = []
     for c in calculations:
@@ -155,8 +160,7 @@ def assess_support(
     if not question.asks_amount or question.asks_count:
         return Support(True, "not-an-amount")
     pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
-    # What is asked, not the story around it: a story's words are in no sentence of the answer.
-    key = set(question.asked.content_terms) - label_tokens(question.schemes or schemes)
+    key = _asked_key(question, schemes)
     # A table's row is read with the sentence that introduces the table (what its figures are).
     coverage = (max((len(key & (set(s.tokens) | s.lead)) / len(key) for s in pool), default=0.0) if key
                 else (1.0 if pool else 0.0))

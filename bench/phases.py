@@ -254,16 +254,12 @@ def bench_answers(backend: str, cases: Sequence[Case], settings: Settings, with_
         "first_token": latency_summary(firsts),
         # Apart, as the issue asks: an answer that opens with a calculator statement streams it
         # at once; one without waits for the model's first words.
-        "first_token_no_calculation": latency_summary(
-            [r["first_token_ms"] / 1000 for r in records if r["first_token_ms"] is not None and not r["calculations"]]),
-        "first_token_with_calculation": latency_summary(
-            [r["first_token_ms"] / 1000 for r in records if r["first_token_ms"] is not None and r["calculations"]]),
+        "first_token_no_calculation": _latencies(records, "first_token_ms", lambda r: not r["calculations"]),
+        "first_token_with_calculation": _latencies(records, "first_token_ms", lambda r: bool(r["calculations"])),
         "stream": latency_summary(totals),
         # What regenerations (and follow-up rewrites) cost: answers with one model call against more.
-        "one_generation": latency_summary(
-            [r["stream_ms"] / 1000 for r in records if r["stream_ms"] is not None and r["generations"] == 1]),
-        "several_generations": latency_summary(
-            [r["stream_ms"] / 1000 for r in records if r["stream_ms"] is not None and r["generations"] > 1]),
+        "one_generation": _latencies(records, "stream_ms", lambda r: r["generations"] == 1),
+        "several_generations": _latencies(records, "stream_ms", lambda r: r["generations"] > 1),
         **quality(cases, verdicts, latencies),
         "fallbacks": sum(1 for r in records if r["fallback"]),
         "refused": sum(1 for r in records if r["refused"]),
@@ -276,6 +272,12 @@ def bench_answers(backend: str, cases: Sequence[Case], settings: Settings, with_
 
 
 # --- the reference: a tutorial RAG ------------------------------------------------------------
+def _latencies(records: Sequence[dict[str, Any]], key: str,
+               where: Callable[[dict[str, Any]], bool] = lambda r: True) -> dict[str, Any]:
+    """The latency summary of one timing (ms) of the records that have it and meet ``where``."""
+    return latency_summary([r[key] / 1000 for r in records if r[key] is not None and where(r)])
+
+
 def _ours(records: Sequence[dict[str, Any]], cases: Sequence[Case]) -> list[dict[str, Any]]:
     by_id = {r["id"]: r for r in records}
     mine = [by_id[c.id] for c in cases if c.id in by_id]
@@ -286,8 +288,7 @@ def _ours(records: Sequence[dict[str, Any]], cases: Sequence[Case]) -> list[dict
 
 def _compared(mine: Sequence[dict[str, Any]], theirs: dict[str, Any]) -> dict[str, Any]:
     """One of our backends against the tutorial RAG, on the same questions."""
-    answer = latency_summary([r["answer_ms"] / 1000 for r in mine if r["answer_ms"] is not None])
-    first = latency_summary([r["first_token_ms"] / 1000 for r in mine if r["first_token_ms"] is not None])
+    answer, first = _latencies(mine, "answer_ms"), _latencies(mine, "first_token_ms")
     passed = sum(r["passed"] for r in mine) / len(mine) if mine else None
     return {
         "pass_rate": passed, "unsupported_answers": sum(1 for r in mine if r["unsupported"]),
