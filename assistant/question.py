@@ -200,13 +200,20 @@ class Question:
     @cached_property
     def asks_amount(self) -> bool:
         """A sum of money: the calculator's intent vocabulary, with a word of money in it
-        ("combien" alone may count hours or what something "compte" for)."""
+        ("combien" alone may count hours or what something "compte" for). A message that asks
+        several things asks an amount when one of its parts does, each part read alone ("il est
+        calculé sur quoi ? et les montants datent de quand ?" asks none); a question that asks an
+        age, a date or hours without "combien" asks no amount ("les montants datent de quand ?")."""
+        if len(self.parts) > 1:
+            return any(analysed(part).asks_amount for part in self.parts)
+        vocabulary = calculator_vocabulary().intents
+        if self.wanted_units and not matches(vocabulary.get("how_much", []), self.normalized):
+            return False
         intents = set(self.intents)
         if intents & {"total", "yearly"}:
             return True
         if "amount" not in intents:
             return False
-        vocabulary = calculator_vocabulary().intents
         if matches(vocabulary.get("how_to", []), self.folded) and not matches(vocabulary.get("how_much", []), self.folded):
             return False  # "je touche le chômage, je fais comment ?" asks what to do
         return matches(vocabulary.get("amount", []), self.folded) or bool(_MONEY.search(self.folded))

@@ -64,8 +64,9 @@ def assess_domain(
     domain. Without a domain word in the question, its words must occur in the retrieved passages
     and the closest passage must be near in meaning (`similarity`: the dense retrieval's score);
     when the story around it has a domain word, it is declined only if both fail;
-    a question very near in meaning is in the domain whatever its words, and in a conversation
-    about the domain, one that is not far in meaning continues it."""
+    a question very near in meaning is in the domain whatever its words (or, for a question that
+    leans on its story, the whole message that near), and in a conversation about the domain, one
+    that is not far in meaning continues it."""
     if message.has_off_topic_word:
         return DomainDecision(False, False, "off-topic")
     asked = message.asked
@@ -95,6 +96,13 @@ def assess_domain(
         # The story is about the domain: what is asked is declined only when both its words and
         # its meaning are elsewhere ("… au CEFA. Tu me donnes une recette de tarte au riz ?").
         return DomainDecision(True, False, "domain-word", coverage)
+    if message.has_domain_word and asked is not message and similarity is not None:
+        # A question that leans on its story ("C'est quoi la règle exactement ?", "On va toucher
+        # pareil ou pas ?") says little by itself: the whole message, story included, is then
+        # judged by the same nearness in meaning that accepts a question whatever its words.
+        whole = similarity(message.text)
+        if whole is not None and whole >= accept_similarity:
+            return DomainDecision(True, False, "story", coverage)
     return DomainDecision(False, False, "asked-off-domain" if message.has_domain_word else "off-domain", coverage)
 
 

@@ -175,6 +175,27 @@ def test_difference_between_two_situations() -> None:
     assert_guarded(q, found)
 
 
+def test_a_difference_asked_makes_two_values_two_situations() -> None:
+    # Neither joined by "et" nor said of two people: the difference asked compares them.
+    q = "sur 12 mois en 1re année ifapme, un qualifié gagne combien de plus qu'un non qualifié ?"
+    found = route(q)
+    # 12 × 908,33 € = 10.899,96 € ; 12 × 625,60 € = 7.507,20 €
+    assert [c.result for c in found] == [D("10899.96"), D("7507.20"), D("3392.76")]
+    assert_guarded(q, found)
+    # Without a difference asked, "qualifié ou non qualifié" stays one person who does not say which.
+    assert extract_slots("je suis qualifié ou non qualifié, je sais pas, ifapme 1re année").qualifications == []
+
+
+def test_a_monthly_amount_over_the_months_asked() -> None:
+    # The CISP has no total of its own: its monthly amount times the months, both stated.
+    q = "j'ai 18 ans, en 3e année de CISP à 24h/semaine, ça fait combien sur 12 mois ?"
+    found = route(q)
+    assert [c.name for c in found] == ["cisp_indemnity", "cisp_indemnity_total"]
+    assert found[-1].result == D("5413.44")  # 12 × 451,12 €
+    assert found[-1].formula == "12 mois × 451,12 € = 5.413,44 €"
+    assert_guarded(q, found)
+
+
 def test_no_difference_without_both_figures() -> None:
     found = route("lui il est qualifié, moi non, ifapme, combien de plus que moi ?")
     assert "difference" not in [c.name for c in found]  # no year: each asks for it

@@ -169,3 +169,17 @@ def test_a_follow_up_not_far_in_meaning_continues_the_conversation() -> None:
 def test_a_question_with_little_of_its_own_in_a_story_about_the_domain_stays_in_it() -> None:
     message = Q("J'ai 18 ans et un patron veut me prendre en stage avec une convention d'immersion. Ducoup je vais toucher cb moi ??")
     assert scope.assess_domain(message, PASSAGES, similarity=lambda text: 0.2).in_domain
+
+
+def test_a_question_that_leans_on_its_story_is_judged_with_the_story() -> None:
+    message = Q("Je suis en IFAPME et toujours sur la mutuelle de mon père. C'est quoi la règle exactement ?")
+    asked = message.asked.text
+
+    def nearness(text: str) -> float:
+        return 0.2 if text == asked else 0.6  # the question alone is far, the whole message near
+
+    decision = scope.assess_domain(message, PASSAGES, similarity=nearness, accept_similarity=0.5)
+    assert decision.in_domain and decision.reason == "story"
+    # A message far in meaning, story included, is still declined.
+    far = scope.assess_domain(message, PASSAGES, similarity=lambda text: 0.2, accept_similarity=0.5)
+    assert not far.in_domain and far.reason == "asked-off-domain"

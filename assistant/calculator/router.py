@@ -75,7 +75,8 @@ def resolve_schemes(own: Slots, merged: Slots, schemes: list[str] | None) -> lis
 
 
 def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calculation]:
-    """What the user earns in a scheme: per month, over N days/months, or per year."""
+    """What the user earns in a scheme: per month, over N days/months (the scheme's own total, or
+    the monthly amount times the months), or per year."""
     wants_total = "total" in intents or s.days is not None or s.months is not None
     if scheme == "cip":
         return [cip_total(s.age, s.months) if s.months is not None else cip_indemnity(s.age)]
@@ -91,7 +92,9 @@ def amount_calculations(scheme: str, s: Slots, intents: list[str]) -> list[Calcu
             return [ifapme_yearly(s.year, s.qualified)]
         return [ifapme_allocation(s.year, s.qualified)]
     if scheme == "cisp":
-        return [cisp_indemnity(s.age, s.year, s.hours_per_week)]
+        monthly = cisp_indemnity(s.age, s.year, s.hours_per_week)
+        # (no total of its own: the monthly amount over the months asked, both stated)
+        return [monthly, months_of(monthly, s.months)] if s.months is not None and monthly.result is not None else [monthly]
     if scheme == "sip":
         return [sip_allowance()]
     return []

@@ -339,9 +339,12 @@ def _single_parent(t: _Text) -> bool | None:
     return None
 
 
-def _several(folded: str, hits: Sequence[tuple[object, int, int]], joined: str = "joined") -> bool:
-    """Are these values one per person or situation? When the text names two people, or when each
-    value is joined to the next by the `joined` pattern of vocabulary.yaml ("à 18 et à 21 ans")."""
+def _several(folded: str, hits: Sequence[tuple[object, int, int]], joined: str = "joined", compared: bool = False) -> bool:
+    """Are these values one per person or situation? When the text names two people, when it asks
+    a difference (`compared`: "un qualifié gagne combien de plus qu'un non qualifié ?"), or when
+    each value is joined to the next by the `joined` pattern of vocabulary.yaml ("à 18 et à 21 ans")."""
+    if compared:
+        return True
     people = load_vocabulary().slots["people"]
     if len({m.group(0) for m in re.finditer(people["persons"], folded)}) >= 2:
         return True
@@ -349,11 +352,11 @@ def _several(folded: str, hits: Sequence[tuple[object, int, int]], joined: str =
     return all(re.match(people[joined], folded[a[2]:b[1]]) for a, b in zip(ordered, ordered[1:], strict=False))
 
 
-def _plural(folded: str, hits: Sequence[tuple[V, int, int]], joined: str = "joined") -> list[V]:
+def _plural(folded: str, hits: Sequence[tuple[V, int, int]], joined: str = "joined", compared: bool = False) -> list[V]:
     """The values of one slot in the order written, kept when they are several people's or
     situations' (two different values at least); otherwise empty."""
     values = [h[0] for h in sorted(hits, key=lambda h: h[1])]
-    if len(set(values)) < 2 or not _several(folded, hits, joined):
+    if len(set(values)) < 2 or not _several(folded, hits, joined, compared):
         return []
     return values
 
@@ -381,6 +384,8 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
     months = _first_number(t, "months")
     days = _first_number(t, "days")
     qualified, qualifications = _qualified(t)
+    intents = detect_intents(text)
+    compared = "difference" in intents
     found = Slots(
         age=ages[0][0] if ages else None,
         year=years[0][0] if years else None,
@@ -395,11 +400,11 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
         schemes=detect_schemes(text),
         single_parent=_single_parent(t),
         as_of=dates[0] if dates else None,
-        intents=detect_intents(text),
-        ages=_plural(folded, ages),
-        years=_plural(folded, years),
+        intents=intents,
+        ages=_plural(folded, ages, compared=compared),
+        years=_plural(folded, years, compared=compared),
         # "qualifié ou non qualifié" is one person who does not say which; "qualifié et non qualifié" both.
-        qualifications=_plural(folded, qualifications, joined="joined_both"),
+        qualifications=_plural(folded, qualifications, joined="joined_both", compared=compared),
         training_years=int(training_years) if training_years is not None else None,
         months_per_year=int(months_per_year) if months_per_year is not None else None,
         dates=dates if len(dates) > 1 else [],
