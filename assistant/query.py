@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.lexical import FrenchAnalyzer, get_analyzer
+from assistant.limits import quantities
 from assistant.schemes import detect_region, detect_schemes, load_vocabulary
 from assistant.text import fold
 
@@ -147,6 +148,14 @@ def understand(
                 added.append(phrase)
         if rule.spell_out:
             abbreviations.append(rule.spell_out)
+    # A quantity written short ("40h/sem") is spelled out as the brochures write it ("40 heures par
+    # semaine"), for BM25 and the embedding model alike, like an abbreviation.
+    for quantity in quantities(normalized):
+        if quantity.text not in normalized:
+            new = [t for t in analyzer.tokens(quantity.text) if t not in terms]
+            for t in new:
+                terms[t] = expansion_weight
+            abbreviations.append(quantity.text)
     schemes = detect_schemes(normalized)
     region = detect_region(normalized)
     for earlier in reversed(list(context)):

@@ -80,3 +80,11 @@ def test_combien_of_a_count_is_not_money() -> None:
     period = understand("je dois garder la convention combien de temps ?")
     assert "indemnit" not in period.terms and "period" in period.terms
     assert "conserv" in period.terms  # garder -> conserver
+
+
+def test_a_quantity_written_short_is_spelled_out_for_retrieval() -> None:
+    q = understand("mon patron me fait faire 40h/sem, c'est ok ?")
+    assert "40 heures par semaine" in q.dense_text()
+    assert q.terms["heur"] < 1.0 and "semain" in q.terms  # added like an expansion, lighter than typed words
+    # Written in full already: nothing added.
+    assert understand("une CIP de 8 mois c'est possible ?").dense_text().count("8 mois") == 1
