@@ -117,6 +117,14 @@ _QUESTION_END = re.compile(r"(?<=\?)\s+")
 # word more after the conjunction, "et après combien…", was tried: it also cut "ou l'entreprise qui
 # me paie", "et c'est qui qui le paie" and lost three tuned and unseen cases.)
 _JOINT = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*$")
+# A word that only asks ("combien", `question: strong_opens`) opens a question one word after the
+# joint too ("et après combien…", ": c'est combien…"); "qui" or "où" there are relatives.
+_JOINT_WORD = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*(?P<word>[\w']+)\s+$")
+
+
+@lru_cache
+def _strong_opens() -> re.Pattern[str]:
+    return _cues("strong_opens", r"\s,;:(")
 # An enumerated message: "1) … 2) …", "1. … 2. …" — each item is a question of its own.
 _ITEM = re.compile(r"(?:^|(?<=\s))\d{1,2}\s*[).]\s+(?=\D)")
 
@@ -132,7 +140,14 @@ def _clauses(sentence: str) -> list[str]:
     if items and items[0].start() == 0:  # one numbered question of a list: its number is no figure
         sentence = sentence[items[0].end():]
     folded = fold(sentence)
-    cuts = [m.start() for m in _opens().finditer(folded) if _JOINT.search(folded[: m.start()])]
+    cuts = []
+    for m in _opens().finditer(folded):
+        before = folded[: m.start()]
+        if _JOINT.search(before):
+            cuts.append(m.start())
+        elif _strong_opens().match(folded, m.start()) and (w := _JOINT_WORD.search(before)):
+            cuts.append(w.start("word"))  # "…, et après combien de temps…": the question starts at "après"
+    cuts = sorted(set(cuts))
     if not cuts:
         return [sentence]
     if cuts[0] > 0 and _opens().search(folded[: cuts[0]]):

@@ -114,3 +114,10 @@ def test_an_amount_is_asked_by_one_of_the_parts_not_by_a_word_of_money() -> None
     assert analysed("ça dure combien de temps max ? et je touche combien par mois ?").asks_amount
     # "combien" with a date in the same question still asks money.
     assert analysed("à partir de quand je touche combien par mois en CIP ?").asks_amount
+
+
+def test_a_word_that_only_asks_opens_a_part_one_word_after_the_joint() -> None:
+    q = analysed("c'est combien de semaines la CIP, et après combien de temps on est payé ?")
+    assert q.parts == ("c'est combien de semaines la CIP", "après combien de temps on est payé ?")
+    # "qui" one word after a conjunction is a relative: no cut there.
+    assert len(analysed("je sais pas si mon patron ou celui qui me forme doit signer ?").parts) == 1
