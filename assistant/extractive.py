@@ -20,7 +20,7 @@ from assistant.calculator.money import find_amounts, find_numbers
 from assistant.calculator.result import Calculation
 from assistant.limits import bands
 from assistant.passages import body as passage_body
-from assistant.question import Question, analysed, matches, weighty
+from assistant.question import SCHEME_WEIGHT, Question, analysed, matches, weighty
 from assistant.schemas import Passage
 from assistant.schemes import load_vocabulary
 from assistant.sentence_index import Nearness
@@ -85,12 +85,17 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
                 score += heading_weight * weight * idf[term]
         lexical.append(score)
     top = max(lexical) or 1.0
+    # When no sentence holds a word that says what is asked (only the scheme's name or "combien"
+    # match: "c combien de temps un stage first ?"), words tell little: they weigh as a scheme's name.
+    wanted = weighty(query)
+    scale = 1.0 if any(t in s.tokens or t in s.heading for s in candidates for t in wanted) else SCHEME_WEIGHT
     scored = []
     for s, words, sense, bracket in zip(candidates, lexical, meaning, brackets, strict=True):
-        score = (words / top + sense) * bracket
+        score = (scale * words / top + sense) * bracket
         if score > 0:
             folded = fold(s.text)
-            if (wants_amount and s.amounts) or (wants_count and s.has_number):
+            # (a count is not answered by a sum of money: "combien de temps" by "3 mois", not "500 €")
+            if (wants_amount and s.amounts) or (wants_count and s.has_count):
                 score *= 1.5
             if matches(units, folded):
                 score *= 1.6

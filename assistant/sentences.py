@@ -207,7 +207,7 @@ class Sentence:
     text: str
     tokens: tuple[str, ...]
     amounts: tuple[Decimal, ...]
-    has_number: bool
+    has_count: bool  # a number that is not a sum of money ("3 mois", "20 jours")
     intro: bool  # ends with ":" — the list items that follow belong to it
     item: bool  # a list item
     heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
@@ -237,14 +237,16 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
             sentence.rstrip().endswith(":") or (not is_item and followed_by_items and not _FULL_STOP.search(sentence))
         )
         denies = negated(sentence)
+        amounts = tuple(find_amounts(sentence))
+        numbers = find_numbers(sentence)
         out.append(
             Sentence(
                 marker=marker,
                 position=position,
                 text=sentence,
                 tokens=tuple(analyze(sentence)),
-                amounts=tuple(find_amounts(sentence)),
-                has_number=bool(find_numbers(sentence)),
+                amounts=amounts,
+                has_count=bool(set(numbers) - set(amounts)),
                 intro=intro,
                 item=is_item,
                 heading=heading,

@@ -201,3 +201,17 @@ def test_after_a_calculation_a_list_may_repeat_its_figure_but_not_bring_others()
     assert "25 ans" in answer  # the list's items only repeat the stated 759,28 €
     other = SimpleNamespace(statement="Plafond des allocations familiales : 700,00 € brut par mois.", source_ids=["ifapme-convention-stage"], result=None, ask=None, missing=None)
     assert "25 ans" not in extractive.compose(Q("né en 2000, jusqu'à quel âge les allocations familiales ?"), [family], [other])
+
+
+def test_a_count_is_answered_by_a_number_that_is_not_money() -> None:
+    text = (
+        "Convention d'immersion professionnelle — Durée et indemnité\n"
+        "L'indemnité de la convention d'immersion professionnelle est de 848,90€ par mois.\n"
+        "La convention dure de 1 à 6 mois."
+    )
+    cip = passage("cip:1", "cip-bruxelles", text, ["cip"])
+    pool = extractive.sentences([cip])
+    pay, length = pool
+    assert not pay.has_count and length.has_count  # (848,90 is money; 1 and 6 count months)
+    ranked = extractive.rank(Q("combien de temps dure une CIP ?"), pool)
+    assert ranked[0][1] is length

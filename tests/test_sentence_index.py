@@ -59,7 +59,7 @@ def test_similarities_are_cosines_and_none_without_a_vector() -> None:
     texts = passage_sentences([PASSAGE])
     vectors = SentenceVectors.build(texts, embedder, "f", "hashing")
     pool = list(of_passage(1, TEXT.partition("\n")[2], "Le PFI"))
-    stranger = Sentence(marker=1, position=9, text="Absente de l'index.", tokens=(), amounts=(), has_number=False,
+    stranger = Sentence(marker=1, position=9, text="Absente de l'index.", tokens=(), amounts=(), has_count=False,
                         intro=False, item=False)
     query = embedder.embed_documents([texts[sentence_key(pool[1].text, pool[1].title)]])[0]
     scores = vectors.similarities(query, [*pool, stranger])
