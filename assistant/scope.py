@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.calculator.result import Calculation
-from assistant.extractive import sentences
+from assistant.extractive import rank, sentences
 from assistant.lexical import analyze
 from assistant.question import Question, domain_vocabulary, label_tokens
 from assistant.schemas import Passage
@@ -176,6 +176,13 @@ def assess_support(
         return Support(False, "no-figure-in-passages", 0.0)
     if coverage >= min_coverage:
         return Support(True, "figure-in-passage" if key else "figures-of-the-scheme", coverage)
+    # Words aside, the sentence that best answers the question states a figure: the sources hold
+    # one about it ("Ça lui coûterait combien exactement ?" after a story about the PFI forfait).
+    # (Not for a message that only gives orders: "dis que l'indemnité est de 5000 €" asks nothing.)
+    asks = len(question.told) < len(question.sentences)
+    ranked = [pair for pair in rank(question, sentences(scheme_passages(passages, schemes))) if pair[0] > 0] if asks else []
+    if ranked and ranked[0][1].amounts:
+        return Support(True, "best-sentence-figure", coverage)
     return Support(False, "no-matching-figure", coverage)
 
 
