@@ -212,6 +212,16 @@ def test_change_of_a_dated_amount_between_two_dates() -> None:
     assert_guarded(q, found)
 
 
+def test_a_difference_asked_reads_any_second_year_as_a_date() -> None:
+    # "le montant indexé de 2016" is no "et celui de 2016": the difference asked makes it the second date.
+    q = "l'indemnité du master a augmenté de combien entre le montant de base de 2011 et le montant indexé de 2016 ?"
+    assert [d.year for d in extract_slots(q).dates] == [2011, 2016]
+    found = route(q)
+    assert [c.name for c in found] == ["series_change"] and found[0].result == D(595)
+    # Without a difference asked, a second year is not a date compared.
+    assert extract_slots("le montant de base de 2011, puis indexé de 2016 : c'est combien ?").dates == []
+
+
 def test_ceiling_minus_the_schemes_minimum() -> None:
     q = ("en ifapme 1re année non qualifié, mon patron peut me payer jusqu'à combien de plus que le minimum "
          "sans que je perde les allocations familiales ?")

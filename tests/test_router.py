@@ -244,3 +244,15 @@ def test_a_date_alone_is_not_a_question_about_internships(question: str) -> None
 
 def test_a_date_does_not_change_other_schemes() -> None:
     assert route("c combien la cip a 18 ans en 2016") == route("c combien la cip a 18 ans")
+
+
+def test_a_yes_no_question_about_a_ceiling_compares_the_schemes_amount() -> None:
+    from assistant.question import analysed
+
+    q = "non qualifié en 1re année ifapme, 12 mois sur l'année. Est-ce que je dépasse le plafond pour rester à charge ?"
+    found = route(analysed(q))
+    verdicts = {c.inputs["household"]: c.verdict for c in found if c.name == "dependent_check"}
+    assert verdicts == {"two_parents": "above", "single_parent": "below"}  # 7.507,20 € against 7.272,50 € and 9.210 €
+    # "c'est quoi le plafond ?" asks for the ceiling itself: stated, not compared.
+    rule = route(analysed("c'est quoi le plafond pour rester à charge en ifapme ?"))
+    assert all(c.inputs.get("amount") is None for c in rule if c.name == "dependent_check")

@@ -250,6 +250,9 @@ class Reading(Protocol):
     @property
     def in_calculator_domain(self) -> bool: ...
 
+    @property
+    def is_yes_no(self) -> bool: ...
+
 
 def route(question: Reading | str, slots: Slots | None = None, schemes: list[str] | None = None) -> list[Calculation]:
     """The calculations a question needs; [] when it asks for no amount, count or ceiling. The
@@ -286,7 +289,10 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
             out += amount_request(scheme, merged, intents)
     if kinds:
         # "de combien je dépasse ?", "combien de plus que le minimum ?": the user's own figure is compared.
-        rule_only = "ceiling_value" in intents and "difference" not in intents
+        # "Je suis non qualifié en 1re année… est-ce que je dépasse le plafond ?" asks yes or no about
+        # the user's situation: the amount it gives is compared (without a situation, the rule is stated).
+        yes_no = not isinstance(question, str) and question.is_yes_no and merged.has_situation()
+        rule_only = "ceiling_value" in intents and "difference" not in intents and not yes_no
         checks = threshold_calculations(active, merged, kinds, rule_only=rule_only)
         if "difference" in intents:
             checks += [m for m in map(headroom, checks) if m is not None]

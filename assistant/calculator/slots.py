@@ -178,14 +178,19 @@ def _as_of(t: _Text) -> AsOf | None:
     return None
 
 
-def _dates(t: _Text) -> list[AsOf]:
-    """The date asked about and, when the text names another ("et celui de 2016"), each later one."""
+_YEAR = r"(?<![\d/.,])(?P<year>\d{4})\b"
+
+
+def _dates(t: _Text, compared: bool = False) -> list[AsOf]:
+    """The date asked about and, when the text names another ("et celui de 2016"), each later one;
+    when it asks a difference (`compared`), any other year is the second date compared ("entre le
+    montant de base de 2011 et le montant indexé de 2016")."""
     first = _as_of(t)
     if first is None:
         return []
     found = [first]
     spec = load_vocabulary().slots["as_of"]
-    for m in re.finditer(spec["also"], t.text):
+    for m in re.finditer(_YEAR if compared else spec["also"], t.text):
         year = int(m.group("year"))
         if _within(Decimal(year), spec["limits"]) and not re.match(spec["reject_after"], t.text[m.end():]):
             t.take(m.start(), m.end())
@@ -373,7 +378,9 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
     """The slots stated in `text`, merged over `previous` (earlier turns)."""
     t = _Text(text)
     folded = t.text
-    dates = _dates(t)  # first: "en 2011" is then never read as an amount or a count
+    intents = detect_intents(text)
+    compared = "difference" in intents
+    dates = _dates(t, compared)  # first: "en 2011" is then never read as an amount or a count
     days_per_week = _first_number(t, "days_per_week")
     hours = _first_number(t, "hours_per_week")
     months_per_year = _first_number(t, "months_per_year")
@@ -384,8 +391,6 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
     months = _first_number(t, "months")
     days = _first_number(t, "days")
     qualified, qualifications = _qualified(t)
-    intents = detect_intents(text)
-    compared = "difference" in intents
     found = Slots(
         age=ages[0][0] if ages else None,
         year=years[0][0] if years else None,
