@@ -120,6 +120,14 @@ def normalize(text: str, vocabulary: QueryVocabulary | None = None) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
+def _expand(terms: dict[str, float], tokens: Sequence[str], weight: float) -> bool:
+    """Add the tokens the query lacks at an expansion's weight; whether any was added."""
+    new = [t for t in tokens if t not in terms]
+    for t in new:
+        terms[t] = weight
+    return bool(new)
+
+
 def understand(
     text: str,
     context: Iterable[str] = (),
@@ -141,10 +149,7 @@ def understand(
         if not _contains(tokens, rule.when):
             continue
         for phrase_tokens, phrase in zip(rule.add, rule.phrases, strict=True):
-            new = [t for t in phrase_tokens if t not in terms]
-            for t in new:
-                terms[t] = expansion_weight
-            if new:
+            if _expand(terms, phrase_tokens, expansion_weight):
                 added.append(phrase)
         if rule.spell_out:
             abbreviations.append(rule.spell_out)
@@ -152,9 +157,7 @@ def understand(
     # semaine"), for BM25 and the embedding model alike, like an abbreviation.
     for quantity in quantities(normalized):
         if quantity.text not in normalized:
-            new = [t for t in analyzer.tokens(quantity.text) if t not in terms]
-            for t in new:
-                terms[t] = expansion_weight
+            _expand(terms, analyzer.tokens(quantity.text), expansion_weight)
             abbreviations.append(quantity.text)
     schemes = detect_schemes(normalized)
     region = detect_region(normalized)

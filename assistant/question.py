@@ -106,6 +106,12 @@ def _opens() -> re.Pattern[str]:
 
 
 @lru_cache
+def _strong_opens() -> re.Pattern[str]:
+    """A word that only ever asks (`question: strong_opens`)."""
+    return _cues("strong_opens", r"\s,;:(")
+
+
+@lru_cache
 def _wh() -> re.Pattern[str]:
     """A word that asks for a thing rather than yes or no (`question: wh`)."""
     return _cues("wh", r"\s,;:('")
@@ -114,17 +120,13 @@ def _wh() -> re.Pattern[str]:
 _OWN_TERMS = 2  # fewer words of its own, and a question leans on the sentence that says what it is about
 _QUESTION_END = re.compile(r"(?<=\?)\s+")
 # What may come just before a question inside a sentence: a start, a comma or a conjunction. (One
-# word more after the conjunction, "et après combien…", was tried: it also cut "ou l'entreprise qui
-# me paie", "et c'est qui qui le paie" and lost three tuned and unseen cases.)
-_JOINT = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*$")
+# word more after the conjunction for every opener was tried: it also cut "ou l'entreprise qui me
+# paie", "et c'est qui qui le paie" and lost three tuned and unseen cases; see _JOINT_WORD.)
+_JOINTS = r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))"
+_JOINT = re.compile(_JOINTS + r"\s*$")
 # A word that only asks ("combien", `question: strong_opens`) opens a question one word after the
 # joint too ("et après combien…", ": c'est combien…"); "qui" or "où" there are relatives.
-_JOINT_WORD = re.compile(r"(?:^|[,;:]|\b(?:et|ou|mais|puis|donc|alors))\s*(?P<word>[\w']+)\s+$")
-
-
-@lru_cache
-def _strong_opens() -> re.Pattern[str]:
-    return _cues("strong_opens", r"\s,;:(")
+_JOINT_WORD = re.compile(_JOINTS + r"\s*(?P<word>[\w']+)\s+$")
 # An enumerated message: "1) … 2) …", "1. … 2. …" — each item is a question of its own.
 _ITEM = re.compile(r"(?:^|(?<=\s))\d{1,2}\s*[).]\s+(?=\D)")
 
