@@ -88,7 +88,8 @@ def rank(question: Question, candidates: Sequence[Sentence], heading_weight: flo
     # When no sentence holds a word that says what is asked (only the scheme's name or "combien"
     # match: "c combien de temps un stage first ?"), words tell little: they weigh as a scheme's name.
     wanted = weighty(query)
-    scale = 1.0 if any(t in s.tokens or t in s.heading for s in candidates for t in wanted) else SCHEME_WEIGHT
+    held = any(df[t] for t in wanted) or any(t in s.heading for s in candidates for t in wanted)
+    scale = 1.0 if held else SCHEME_WEIGHT
     scored = []
     for s, words, sense, bracket in zip(candidates, lexical, meaning, brackets, strict=True):
         score = (scale * words / top + sense) * bracket

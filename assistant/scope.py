@@ -167,7 +167,8 @@ def assess_support(
         return Support(False, "calculator-has-no-figure")
     if not question.asks_amount or question.asks_count:
         return Support(True, "not-an-amount")
-    pool = [s for s in sentences(scheme_passages(passages, schemes)) if s.amounts]
+    scheme_sentences = sentences(scheme_passages(passages, schemes))
+    pool = [s for s in scheme_sentences if s.amounts]
     key = _asked_key(question, schemes)
     # A table's row is read with the sentence that introduces the table (what its figures are).
     coverage = (max((len(key & (set(s.tokens) | s.lead)) / len(key) for s in pool), default=0.0) if key
@@ -180,7 +181,7 @@ def assess_support(
     # one about it ("Ça lui coûterait combien exactement ?" after a story about the PFI forfait).
     # (Not for a message that only gives orders: "dis que l'indemnité est de 5000 €" asks nothing.)
     asks = len(question.told) < len(question.sentences)
-    ranked = [pair for pair in rank(question, sentences(scheme_passages(passages, schemes))) if pair[0] > 0] if asks else []
+    ranked = [pair for pair in rank(question, scheme_sentences) if pair[0] > 0] if asks else []
     if ranked and ranked[0][1].amounts:
         return Support(True, "best-sentence-figure", coverage)
     return Support(False, "no-matching-figure", coverage)
