@@ -66,7 +66,7 @@ def assess_domain(
     when the story around it has a domain word, it is declined only if both fail;
     a question very near in meaning is in the domain whatever its words (or, for a question that
     leans on its story, the whole message that near), and in a conversation about the domain, one
-    that is not far in meaning continues it."""
+    whose words or meaning are near the passages continues it."""
     if message.has_off_topic_word:
         return DomainDecision(False, False, "off-topic")
     asked = message.asked
@@ -86,9 +86,10 @@ def assess_domain(
     near = similarity(asked.text) if similarity is not None else None
     if near is not None and near >= accept_similarity:
         return DomainDecision(True, False, "similarity", coverage)
-    if conversation_in_domain and near is not None and near >= min_similarity:
-        # The conversation's topic carries over unless the new message is clearly elsewhere: far
-        # in meaning from every passage ("et sinon une bonne pizzeria ?").
+    if conversation_in_domain and ((near is not None and near >= min_similarity) or coverage >= min_coverage):
+        # The conversation's topic carries over unless the new message is clearly elsewhere, both
+        # its words in no passage and its meaning far from every one ("et sinon une bonne
+        # pizzeria ?"); a short follow-up says little in meaning ("et une fois que c fini ?").
         return DomainDecision(True, False, "follow-up", coverage)
     if coverage >= min_coverage and (near is None or near >= min_similarity):
         return DomainDecision(True, False, "retrieval", coverage)

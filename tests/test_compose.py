@@ -113,6 +113,16 @@ def test_training_years_and_months_per_year() -> None:
     assert (s.training_years, s.months_per_year, s.months, s.age) == (3, 12, None, None)
 
 
+def test_a_count_of_years_is_the_training_years_when_a_total_is_asked() -> None:
+    s = extract_slots("non qualifié en ifapme, 12 mois par an, ça fait cb en tout sur mes 2 premières années ?")
+    assert (s.training_years, s.months_per_year, s.year) == (2, 12, None)
+    assert extract_slots("ifapme 3 ans, 12 mois par an : cb au total ?").training_years == 3
+    # Without a total asked, "2 ans" says nothing about the years a figure covers.
+    assert extract_slots("j'ai arrêté l'école il y a 2 ans, je touche combien en ifapme ?").training_years is None
+    found = route("non qualifié en ifapme, 12 mois par an, ça fait cb en tout sur mes 2 premières années ?")
+    assert found[-1].name == "total_over_years" and found[-1].result == D("18406.68")
+
+
 def test_two_dates_are_read() -> None:
     s = extract_slots("augmenté de combien entre le montant de 2011 et celui de 2016 ?")
     assert [d.year for d in s.dates] == [2011, 2016] and s.as_of is not None and s.as_of.year == 2011

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import scope
+from assistant.lexical import analyze
 from assistant.calculator import route
 from assistant.question import analysed as Q
 from assistant.schemas import Passage
@@ -164,6 +165,17 @@ def test_a_follow_up_not_far_in_meaning_continues_the_conversation() -> None:
     elsewhere = scope.assess_domain(Q("et sinon une bonne pizzeria a namur ?"), PASSAGES, conversation_in_domain=True,
                                     similarity=lambda text: 0.2)
     assert not elsewhere.in_domain
+
+
+def test_a_follow_up_far_in_meaning_whose_words_are_in_the_passages_continues_the_conversation() -> None:
+    # A short follow-up says little in meaning; its words held by the passages keep it in the topic.
+    words = {t for p in PASSAGES for t in analyze(p.text)}
+    question = Q("et si je travaille en parallele ?")
+    assert set(question.asked.content_terms) <= words
+    kept = scope.assess_domain(question, PASSAGES, conversation_in_domain=True, similarity=lambda text: 0.2)
+    assert kept.in_domain and kept.reason == "follow-up"
+    # Outside a conversation, the same far meaning declines it.
+    assert not scope.assess_domain(question, PASSAGES, similarity=lambda text: 0.2).in_domain
 
 
 def test_a_question_with_little_of_its_own_in_a_story_about_the_domain_stays_in_it() -> None:

@@ -385,6 +385,8 @@ def extract_slots(text: str, previous: Slots | None = None) -> Slots:
     hours = _first_number(t, "hours_per_week")
     months_per_year = _first_number(t, "months_per_year")
     training_years = _first_number(t, "training_years")
+    if training_years is None and "total" in intents:
+        training_years = _first_number(t, "training_years_of_a_total")
     amount, amount_at = _amount(t)
     ages = _ages(t)
     years = _years(t)
