@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import scope
-from assistant.lexical import analyze
 from assistant.calculator import route
+from assistant.lexical import analyze
 from assistant.question import analysed as Q
 from assistant.schemas import Passage
 
