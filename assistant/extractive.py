@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import zip_longest
 
@@ -299,13 +299,20 @@ def compose(
         if opening:
             return " ".join([*opening, *asks])
     figure_first = with_amounts and not statements and question.asks_amount and not question.asks_count
-    # The message's own ranking: a single part's ranking and the amount-first rule's (ranked once).
+    # A count asked ("ça dure combien de temps ?") is answered by a sentence with a number of the
+    # unit asked ("3 mois ou 6 mois"), not by one that only shares a word ("pendant votre stage").
+    count_first = not statements and question.asks_count and bool(question.wanted_units)
+    # The message's own ranking: a single part's ranking and the figure-first rule's (ranked once).
     whole = rank(question, pool, near=near) if figure_first or len(question.parts) < 2 else None
-    ranked = _ranked_by_part(question, pool, near=near, whole=whole)
+    by_scheme = _compared_schemes(question, passages)
+    ranked = _ranked_by_part(question, pool, near=near, whole=whole, by_scheme=by_scheme)
     if figure_first and whole is not None:
-        ranked = _figure_first(whole, ranked)
+        ranked = _figure_first(whole, ranked, lambda s: bool(s.amounts))
+    elif count_first and whole is not None:
+        ranked = _figure_first(whole, ranked, lambda s: matches(question.wanted_units, fold(s.text)))
     quoted = fold(" ".join(statements))
-    extra = len(question.parts) - 1  # one more sentence, and room for it, per further part
+    # One more sentence, and room for it, per further part and per further scheme compared.
+    extra = len(question.parts) - 1 + max(0, len(by_scheme) - 1)
     max_words += 40 * extra
     budget = max_sentences + extra - (1 if statements else 0) - (1 if statements and len(statements) > 1 else 0)
     budget = max(1, budget)
@@ -352,32 +359,49 @@ def compose(
     return answer
 
 
-def _figure_first(whole: Sequence[tuple[float, Sentence]],
-                  ranked: list[tuple[float, Sentence]]) -> list[tuple[float, Sentence]]:
-    """An amount asked for and no calculation to give it (a scheme without rates, such as a
-    brochure an advisor added): the best-ranked sentence that states an amount comes first, so
-    that the figure the user asked for is said, with its source, rather than the sentences around it."""
-    best = next(((score, s) for score, s in whole if score > 0 and s.amounts), None)
+def _figure_first(whole: Sequence[tuple[float, Sentence]], ranked: list[tuple[float, Sentence]],
+                  states: Callable[[Sentence], bool]) -> list[tuple[float, Sentence]]:
+    """A figure asked for and no calculation to give it (an amount of a scheme without rates, such
+    as a brochure an advisor added; a duration): the best-ranked sentence that `states` such a
+    figure comes first, so that the figure the user asked for is said, with its source, rather
+    than the sentences around it."""
+    best = next(((score, s) for score, s in whole if score > 0 and states(s)), None)
     if best is None:
         return ranked
     return [best, *(pair for pair in ranked if pair[1] is not best[1])]
 
 
+def _compared_schemes(question: Question, passages: Sequence[Passage]) -> list[frozenset[int]]:
+    """The markers of each scheme's passages when the question names several schemes that the
+    passages cover ("c'est quoi le plus long, une CISP ou le stage d'insertion ?"); [] otherwise."""
+    if len(question.schemes) < 2:
+        return []
+    groups = [frozenset(i for i, p in enumerate(passages, 1) if scheme in p.schemes) for scheme in question.schemes]
+    groups = [g for g in groups if g]
+    return groups if len(groups) >= 2 else []
+
+
 def _ranked_by_part(question: Question, pool: Sequence[Sentence], keep: float = 0.6,
                     near: Nearness | None = None,
-                    whole: Sequence[tuple[float, Sentence]] | None = None) -> list[tuple[float, Sentence]]:
+                    whole: Sequence[tuple[float, Sentence]] | None = None,
+                    by_scheme: Sequence[frozenset[int]] = ()) -> list[tuple[float, Sentence]]:
     """The sentences worth showing, best first: those within `keep` of the best one; for a message
     that asks several things, each part's own best sentences in turn (part 1's best, part 2's
-    best, then the next ones), so that every part gets its answer. ``whole``: the question's own
-    ranking when the caller has it (used for a single-part question)."""
+    best, then the next ones), so that every part gets its answer; for a question that compares
+    schemes (`by_scheme`: the markers of each one's passages), each part's best in each scheme's
+    passages in turn, so that both sides are answered. ``whole``: the question's own ranking when
+    the caller has it (used for a single-part question)."""
     readings = [question] if len(question.parts) < 2 else [analysed(p) for p in question.parts]
     lists = []
     for reading in readings:
         ranking = whole if whole is not None and reading is question else rank(reading, pool, near=near)
-        ranked = read_on(reading, [(score, s) for score, s in ranking if score > 0], pool)
-        if ranked:
-            best = ranked[0][0]
-            lists.append([(score, s) for score, s in ranked if score >= keep * best])
+        positive = [(score, s) for score, s in ranking if score > 0]
+        sides = [[(score, s) for score, s in positive if s.marker in markers] for markers in by_scheme] or [positive]
+        for side in sides:
+            ranked = read_on(reading, side, pool)
+            if ranked:
+                best = ranked[0][0]
+                lists.append([(score, s) for score, s in ranked if score >= keep * best])
     merged: list[tuple[float, Sentence]] = []
     taken: set[Sentence] = set()
     for row in zip_longest(*lists):

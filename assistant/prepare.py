@@ -55,8 +55,12 @@ class Prepared:
 
     @property
     def asked(self) -> Question:
-        """The standalone question (a follow-up with what it continues): what is answered."""
-        return analysed(self.standalone.question)
+        """What is answered: the message, with the question it continues for a follow-up (the
+        model's rewrite, when it made one, as a question of its own)."""
+        s = self.standalone
+        if s.followup and s.rewritten_by == "rules":
+            return analysed(s.message, s.context)
+        return analysed(s.question)
 
     @property
     def typed(self) -> Question:
@@ -137,9 +141,15 @@ class Preparation:
         try:
             found = self._search()(standalone.question, k=k, schemes=schemes)
             parts = analysed(standalone.message).parts
+            lists = [found]
             if len(parts) > 1:
                 # Each question of the message finds its own passages, taken in turn with the whole's.
-                lists = [found, *(self._search()(part, k=k, schemes=schemes) for part in parts)]
+                lists += [self._search()(part, k=k, schemes=schemes) for part in parts]
+            if schemes and len(schemes) > 1:
+                # Several schemes compared ("le plus long, une CISP ou le stage d'insertion ?"): each
+                # finds its own passages, or the one nearer the words fills the context alone.
+                lists += [self._search()(standalone.question, k=k, schemes=[scheme]) for scheme in schemes]
+            if len(lists) > 1:
                 found = _in_turn(lists, k)
             # Orders planted in a document (prompt injection) never reach the prompt, the answer or the guard.
             return [without_instructions(p) for p in found]

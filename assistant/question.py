@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
@@ -38,6 +38,7 @@ _FIGURE_WORDS = re.compile(r"\bmontants?\b|\btarifs?\b|\bbaremes?\b")
 _MONEY = re.compile(r"€|\beuros?\b")
 SCHEME_WEIGHT = 0.2  # a scheme's name says little about which of its sentences answers
 NEUTRAL_WEIGHT = 0.2  # nor does "combien", "faire", "peux"
+CONTEXT_WEIGHT = 0.5  # the question a follow-up continues says what it is about, not what it asks
 
 
 def domain_vocabulary() -> dict:
@@ -165,6 +166,10 @@ class Question:
     """One text and every reading of it the chain needs, each computed on first use."""
 
     text: str
+    # The earlier question a follow-up continues ("et ça dure combien de temps ?" after "c'est quoi
+    # un PFI ?"): it lends its topic words, lighter than the message's own (CONTEXT_WEIGHT), and
+    # its scheme and region when the message names none; what is asked is read from `text` alone.
+    context: str = ""
 
     @cached_property
     def folded(self) -> str:
@@ -177,15 +182,22 @@ class Question:
 
     @cached_property
     def query(self) -> Query:
-        return understand(self.text)
+        own = understand(self.text)
+        if not self.context:
+            return own
+        terms = dict(own.terms)
+        for term, weight in understand(self.context).terms.items():
+            if term not in terms:
+                terms[term] = CONTEXT_WEIGHT * weight
+        return replace(own, terms=terms)
 
     @cached_property
     def schemes(self) -> tuple[str, ...]:
-        return tuple(detect_schemes(self.text))
+        return tuple(detect_schemes(self.text)) or tuple(detect_schemes(self.context))
 
     @cached_property
     def region(self) -> str | None:
-        return detect_region(self.text)
+        return detect_region(self.text) or detect_region(self.context)
 
     @cached_property
     def slots(self) -> Slots:
@@ -355,7 +367,7 @@ class Question:
         vocabulary = load_vocabulary()
         tokens: set[str] = set()
         for scheme, patterns in vocabulary.schemes.items():
-            hits = [m.group(0) for p in patterns if (m := p.search(self.folded))]
+            hits = [m.group(0) for p in patterns for text in (self.folded, fold(self.context)) if (m := p.search(text))]
             if hits:
                 # With their vocabulary equivalents ("stage d'attente", "sip"…).
                 tokens.update(understand(" ".join(hits) + " " + vocabulary.labels.get(scheme, "")).terms)
@@ -388,6 +400,7 @@ class Question:
 
 
 @lru_cache(maxsize=2048)
-def analysed(text: str) -> Question:
-    """The one Question of a text: its readings are computed once, whoever asks."""
-    return Question(text)
+def analysed(text: str, context: str = "") -> Question:
+    """The one Question of a text (and of the question it continues): its readings are computed
+    once, whoever asks."""
+    return Question(text, context)

@@ -130,6 +130,17 @@ def test_extractive_answer_from_passages() -> None:
     assert_contract(response)
 
 
+def test_a_comparison_of_two_schemes_finds_and_answers_both() -> None:
+    search = LexicalSearch()
+    assistant = Assistant(Settings(llm_backend="extractive", today=RECENT, retrieval_k=2), search=search)
+    response = ask(assistant, "quelle durée pour une CIP, et pour le stage d'insertion ?")
+    assert {"cip", "sip"} <= {tuple(c["schemes"] or ())[0] for c in search.calls if c["schemes"] and len(c["schemes"]) == 1}
+    # Two passages only (k=2): both schemes' are there, and each side's duration is said.
+    assert {c.doc_id for c in response.citations} == {"cip-bruxelles", "stage-insertion-professionnelle"}
+    assert "1 à 6 mois" in response.answer and "310 jours" in response.answer
+    assert_contract(response)
+
+
 MASTER_PASSAGE = _passage(
     "master:indemnite", "cip-master-alternance", "La CIP dans les masters en alternance", "Indemnité",
     "Dans le projet des masters en alternance, l'indemnité a été fixée en 2011 par un accord-cadre "

@@ -215,3 +215,42 @@ def test_a_count_is_answered_by_a_number_that_is_not_money() -> None:
     assert not pay.has_count and length.has_count  # (848,90 is money; 1 and 6 count months)
     ranked = extractive.rank(Q("combien de temps dure une CIP ?"), pool)
     assert ranked[0][1] is length
+
+
+def test_a_duration_asked_opens_with_the_sentence_that_gives_one() -> None:
+    # "pendant" shares the asked word with "combien de temps"; only the other sentence says how long.
+    text = (
+        "Le stage First — En pratique\n"
+        "Les allocations familiales sont suspendues pendant votre stage First.\n"
+        "Il s'agit d'un stage de 3 mois ou 6 mois maximum dans une entreprise, dans une ASBL ou au sein d'un service "
+        "public, assorti d'une allocation et d'une indemnité à charge du fournisseur de stage."
+    )
+    first = passage("first:1", "stage-first", text, ["stage-first"])
+    question = Q("c combien de temps un stage first ?")
+    ranked = extractive.rank(question, extractive.sentences([first]))
+    assert "suspendues" in ranked[0][1].text  # words alone put the wrong one first
+    answer = extractive.compose(question, [first])
+    assert answer.startswith("Il s'agit d'un stage de 3 mois ou 6 mois")
+
+
+def test_a_follow_up_reads_what_it_asks_from_the_message_and_its_topic_from_the_question_it_continues() -> None:
+    follow = Q("et ça dure combien de temps ?", "c'est quoi un stage d'insertion ?")
+    assert not follow.is_definition and follow.asks_count  # "c'est quoi" belongs to the earlier question
+    assert follow.schemes == ("sip",)
+    own = {t for t, w in follow.focus.items() if w >= 0.5}
+    assert not own & set(analyze("c'est quoi"))
+    answer = extractive.compose(follow, [WHO, SIP])
+    assert "310 jours" in answer
+
+
+def test_a_comparison_gives_each_scheme_its_best_sentence() -> None:
+    cip_text = (
+        "La convention d'immersion professionnelle — Durée\n"
+        "La convention d'immersion professionnelle dure de 1 à 6 mois.\n"
+        "La durée de la convention d'immersion professionnelle peut être prolongée jusqu'à 6 mois."
+    )
+    cip = passage("cip:1", "cip-bruxelles", cip_text, ["cip"])
+    question = Q("quelle durée pour une convention d'immersion professionnelle et pour le stage d'insertion ?")
+    assert set(question.schemes) == {"cip", "sip"}
+    answer = extractive.compose(question, [cip, SIP], max_sentences=1)
+    assert "[1]" in answer and "[2]" in answer  # one sentence of each scheme
