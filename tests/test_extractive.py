@@ -107,6 +107,10 @@ def test_amount_and_count_intents() -> None:
     assert Q("combien je touche en cip ?").asks_amount
     assert not Q("combien de jours de congé en ifapme ?").asks_amount
     assert Q("combien de jours de congé en ifapme ?").asks_count
+    # The SMS form counts too, and a count "par an" is no yearly sum of money (no calculation).
+    visits = Q("le référent ifapme il vient cb de fois dans l'entreprise par an ?")
+    assert visits.asks_count and not visits.asks_amount and route(visits) == []
+    assert [c.name for c in route(Q("cb je touche par an en ifapme 2e année qualifié ?"))] == ["ifapme_yearly"]
 
 
 FOREM_TEXT = (

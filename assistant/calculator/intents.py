@@ -23,6 +23,10 @@ def detect_intents(text: str) -> list[str]:
     asks_count = "count_words" in hits or any(i in hits for i in COUNT_INTENTS)
     if "how_much" in hits and not asks_count:
         hits.add("amount")
+    if asks_count and "amount" not in hits:
+        # "cb de fois par an ?", "combien de jours au total ?": the period or the total is the
+        # count's, not a sum of money's.
+        hits -= {"yearly", "total"}
     return [name for name in vocab if name in hits and name not in _HELPERS]
 
 
