@@ -93,6 +93,9 @@ def test_a_question_with_little_of_its_own_keeps_the_sentence_before_it() -> Non
 def test_yes_no_questions_are_those_that_ask_for_no_thing() -> None:
     assert analysed("on peut faire une CIP de 8 mois ?").is_yes_no
     assert not analysed("combien dure une CIP ?").is_yes_no
+    # "donne-moi …" asks for a thing; "va me donner la dispense ?" asks yes or no.
+    assert not analysed("donne-moi la durée de la CIP ?").is_yes_no
+    assert analysed("Actiris va me donner la dispense pour une CIP de 15h par semaine ?").is_yes_no
 
 
 def test_a_scheme_the_user_rules_out_is_not_the_questions() -> None:
