@@ -17,6 +17,7 @@ from assistant.extractive import rank, sentences
 from assistant.limits import Verdict, compare, statement
 from assistant.question import Question
 from assistant.schemas import Passage
+from assistant.sentences import Sentence
 
 _TOP = 2  # sentences with a limit that are compared: the best-ranked ones (further down, another subject's)
 
@@ -26,27 +27,33 @@ def limit_checks(question: Question, passages: Sequence[Passage]) -> list[Calcul
     if not question.is_yes_no or not question.stated or not passages or not question.asked.content_terms:
         return []  # (a message that only states a fact, "et si j'ai 21 ans ?", continues a request)
     pool = sentences(passages)
-    # Among the sentences that share a word with the question, those stating a limit of the
-    # user's kind of quantity, best first ("1 à 6 mois." shares little more than "mois").
-    compared = [(s, found) for score, s in rank(question, pool) if score > 0 and (found := compare(question.stated, s.text))]
-    out: list[Calculation] = []
+    # Among the sentences that share a word with what is asked (not with the story around it: "j'ai
+    # 19 ans… on est encore sur la mutuelle ?" is not about the family allowance's age limit),
+    # those stating a limit of the user's kind of quantity, best first ("1 à 6 mois." shares
+    # little more than "mois").
+    ranked = rank(question.asked, pool)
+    compared = [(s, found) for score, s in ranked if score > 0 and (found := compare(question.stated, s.text))]
+    chosen: list[tuple[Verdict, Sentence]] = []
     done: set[tuple[str, str | None, Decimal]] = set()
     for s, verdicts in compared[:_TOP]:
-        passage = passages[s.marker - 1]
         for verdict in verdicts:
-            key = (*verdict.quantity.kind, verdict.quantity.value)
-            if key in done:
-                continue
-            done.add(key)
-            out.append(_calculation(verdict, s.text, s.title, passage))
-    return out
+            if s.excluded and not verdict.holds:
+                continue  # outside a case where it is not possible: other conditions decide
+            said = verdict.stated or verdict.quantity  # one comparison per quantity as the user said it
+            key = (*said.kind, said.value)
+            if key not in done:
+                done.add(key)
+                chosen.append((verdict, s))
+    return [_calculation(v, s, passages[s.marker - 1]) for v, s in chosen]
 
 
-def _calculation(verdict: Verdict, sentence: str, title: str, passage: Passage) -> Calculation:
-    q, lim = verdict.quantity, verdict.limit
+def _calculation(verdict: Verdict, s: Sentence, passage: Passage) -> Calculation:
+    sentence, title = s.text, s.title
+    q, lim = verdict.stated or verdict.quantity, verdict.limit  # (as the user stated it)
     unit = f"{q.unit}/{q.per}" if q.per else q.unit
-    bounds = " ; ".join(b for b in (f"minimum {lim.low} {unit}" if lim.low is not None else "",
-                                    f"maximum {lim.high} {unit}" if lim.high is not None else "") if b)
+    limit_unit = f"{lim.unit}/{lim.per}" if lim.per else lim.unit
+    bounds = " ; ".join(b for b in (f"minimum {lim.low} {limit_unit}" if lim.low is not None else "",
+                                    f"maximum {lim.high} {limit_unit}" if lim.high is not None else "") if b)
     return Calculation(
         name="limit_check",
         label="Limite indiquée par la source",
@@ -56,6 +63,7 @@ def _calculation(verdict: Verdict, sentence: str, title: str, passage: Passage) 
         formula=f"{q.text} comparé à la limite ({bounds})",
         source_ids=[passage.doc_id],
         notes=[f"Phrase de la source : « {sentence.strip()} »"],
-        statement=statement(verdict, sentence, title),
-        verdict=None if verdict.holds else ("above" if lim.high is not None and q.value > lim.high else "below"),
+        statement=statement(verdict, sentence, title, s.excluded),
+        verdict=None if verdict.holds else (
+            "above" if lim.high is not None and verdict.quantity.value > lim.high else "below"),
     )

@@ -21,9 +21,13 @@ from assistant.text import fold
 
 _WINDOW = 45  # characters before a figure where "maximum", "au moins"… still qualify it
 _NUMBER = re.compile(r"(?<![\d.,/])\d+(?:[.,]\d+)?(?![\d.,]\d)")
+# A converted duration this near a bound (a share of it) is left undecided: months vary in length.
+_NEAR = Decimal("0.1")
 # "12 mois maximum", "4 semaines au moins": the bound said after the figure and its unit.
 _AFTER_MOST = re.compile(r"\s*\w+\s*(?:/\s*\w+\s*)?(?:maximum|max\b|au plus|au maximum)")
 _AFTER_LEAST = re.compile(r"\s*\w+\s*(?:/\s*\w+\s*)?(?:minimum|au moins|au minimum)")
+# "24 ans et demi": half a unit more.
+_HALF = re.compile(r"\s*et\s+demie?\b")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class _Patterns:
     span: re.Pattern[str]
     at_most: re.Pattern[str]
     at_least: re.Pattern[str]
+    first: re.Pattern[str]
     units: dict[str, re.Pattern[str]]
     per: dict[str, re.Pattern[str]]
 
@@ -80,9 +85,10 @@ def _patterns() -> _Patterns:
     number = r"\d+(?:[.,]\d+)?"
     return _Patterns(
         quantity=re.compile(rf"(?<![\d.,/])({number})\s*(?:{unit_alt})"),
-        span=re.compile(rf"(?<![\d.,/])(?:de\s+|entre\s+)?({number})\s*(?:a|-|et)\s*({number})\s*(?:{unit_alt})"),
+        span=re.compile(rf"(?<![\d.,/])(?:de\s+|entre\s+)?({number})\s*(?:a|-|et)\s*±?\s*({number})\s*(?:{unit_alt})"),
         at_most=re.compile("(?:" + "|".join(spec.get("at_most") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
         at_least=re.compile("(?:" + "|".join(spec.get("at_least") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
+        first=re.compile(r"\s*(?:" + "|".join(spec.get("first") or ["(?!)"]) + ")"),
         units=units,
         per=per,
     )
@@ -102,20 +108,22 @@ def _unit_at(folded: str, start: int) -> tuple[str, str | None] | None:
 
 
 def quantities(text: str) -> list[Quantity]:
-    """The quantities a user states ("8 mois", "15h par semaine", "24 ans")."""
+    """The quantities a user states ("8 mois", "15h par semaine", "24 ans", "24 ans et demi")."""
     folded = fold(text)
     out: list[Quantity] = []
     for m in _patterns().quantity.finditer(folded):
         value = parse_number(m.group(1))
         unit = _unit_at(folded, m.end(1))
         if value is not None and unit is not None:
-            out.append(Quantity(value, unit[0], unit[1], _spelled(m.group(1), *unit)))
+            half = _HALF.match(folded, m.end())
+            value += Decimal("0.5") if half else 0
+            out.append(Quantity(value, unit[0], unit[1], _spelled(m.group(1), *unit, half=bool(half))))
     return out
 
 
-def _spelled(number: str, unit: str, per: str | None) -> str:
+def _spelled(number: str, unit: str, per: str | None, half: bool = False) -> str:
     """"42 heures par semaine": the user's quantity in words the answer can show."""
-    return f"{number} {unit}" + (f" par {per}" if per else "")
+    return f"{number} {unit}" + (" et demi" if half else "") + (f" par {per}" if per else "")
 
 
 def limits(sentence: str) -> list[Limit]:
@@ -134,14 +142,16 @@ def limits(sentence: str) -> list[Limit]:
         if any(a <= m.start() < b for a, b in used):
             continue
         value = parse_number(m.group(0))
+        # "Pendant les 3 premiers mois": the first months are those up to the third.
+        first = p.first.match(folded, m.end())
         # The unit after the figure, else the one the sentence is about ("Le nombre d'heures de
         # travail par semaine ne peut excéder 38").
-        unit = _unit_at(folded, m.end()) or _subject_unit(folded[: m.start()])
+        unit = _unit_at(folded, first.end() if first else m.end()) or _subject_unit(folded[: m.start()])
         if value is None or unit is None:
             continue
         before = folded[max(0, m.start() - _WINDOW) : m.start()]
         after = folded[m.end() : m.end() + 25]
-        if p.at_most.search(before) or _AFTER_MOST.match(after):
+        if first or p.at_most.search(before) or _AFTER_MOST.match(after):
             out.append(Limit(None, value, unit[0], unit[1]))
         elif p.at_least.search(before) or _AFTER_LEAST.match(after):
             out.append(Limit(value, None, unit[0], unit[1]))
@@ -166,27 +176,48 @@ def _subject_unit(before: str) -> tuple[str, str | None] | None:
 
 @dataclass(frozen=True)
 class Verdict:
-    quantity: Quantity
+    quantity: Quantity  # the user's quantity in the limit's unit (its text as the user wrote it)
     limit: Limit
     holds: bool
+    stated: Quantity | None = None  # as stated, when it was converted ("3 semaines" against months)
+
+
+def _in_unit(q: Quantity, lim: Limit) -> Quantity | None:
+    """The quantity in the limit's unit: as it is, or a duration converted (`limits: in_days`:
+    "3 semaines" against "1 à 6 mois"); None when the units do not convert or when the converted
+    value is too near a bound to decide (a month is 28 to 31 days: 4 weeks against "1 mois")."""
+    if (lim.unit, lim.per) == q.kind:
+        return q
+    days = load_vocabulary().raw.get("limits", {}).get("in_days", {}) or {}
+    if q.per != lim.per or q.unit not in days or lim.unit not in days:
+        return None
+    value = q.value * Decimal(str(days[q.unit])) / Decimal(str(days[lim.unit]))
+    if any(b is not None and abs(value - b) <= _NEAR * b for b in (lim.low, lim.high)):
+        return None
+    return Quantity(value, lim.unit, lim.per, q.text)
 
 
 def compare(stated: Sequence[Quantity], sentence: str) -> list[Verdict]:
-    """Each of the user's quantities against the sentence's limits of the same unit and period
-    (undecided comparisons left out)."""
+    """Each of the user's quantities against the sentence's limits of the same unit and period, a
+    duration converted to the limit's unit (undecided comparisons left out)."""
     out = []
     for q in stated:
         for lim in limits(sentence):
-            if (lim.unit, lim.per) == q.kind and (holds := lim.holds(q)) is not None:
-                out.append(Verdict(q, lim, holds))
+            if (converted := _in_unit(q, lim)) is not None and (holds := lim.holds(converted)) is not None:
+                out.append(Verdict(converted, lim, holds, None if converted is q else q))
     return out
 
 
-def statement(verdict: Verdict, sentence: str, section: str = "") -> str:
+def statement(verdict: Verdict, sentence: str, section: str = "", excluded: bool = False) -> str:
     """The verdict in French, then the brochure's sentence quoted (with its section when the
-    sentence alone is a bare figure: "Quelle durée ? — 1 à 6 mois.")."""
+    sentence alone is a bare figure: "Quelle durée ? — 1 à 6 mois."). Within the limit it says so
+    without a "oui": the sentence compared may be about another matter than the one asked, and
+    other conditions may apply. `excluded` when the sentence lists a case where it is not possible
+    ("… dont la durée n'excède pas 60 jours" under "Il n'est pas possible de…")."""
     q, lim = verdict.quantity, verdict.limit
-    if verdict.holds:
+    if verdict.holds and excluded:
+        head = f"Non : {q.text}, c'est un des cas où ce n'est pas possible"
+    elif verdict.holds:
         head = f"{q.text} reste dans la limite indiquée"
     elif lim.high is not None and q.value > lim.high:
         head = f"Non : {q.text}, c'est au-delà du maximum indiqué"

@@ -212,6 +212,7 @@ class Sentence:
     item: bool  # a list item
     heading: frozenset[str] = frozenset()  # analyzed words of its passage's section title
     negated: bool = False  # denies something; a list item takes the polarity of its intro line
+    excluded: bool = False  # a list item under a denying intro: a case where it is not possible
     title: str = ""  # the heading it stands under in its passage, else the passage's section name
     lead: frozenset[str] = frozenset()  # a table row: analyzed words of the sentence introducing the table
 
@@ -251,6 +252,7 @@ def of_passage(marker: int, body: str, section: str = "") -> tuple[Sentence, ...
                 item=is_item,
                 heading=heading,
                 negated=denies or (is_item and intro_negated),
+                excluded=is_item and intro_negated,
                 title=title or opening,
                 lead=frozenset(analyze(lead)) if lead else frozenset(),
             )

@@ -123,3 +123,71 @@ def test_the_row_whose_range_holds_the_users_figure_comes_first() -> None:
 def test_without_a_figure_of_the_user_the_rows_keep_their_order() -> None:
     ranked = _rows_ranked("Le montant du forfait c'est combien ?")
     assert "767 euros" in ranked[0]
+
+
+def test_a_duration_is_compared_in_the_limit_s_unit() -> None:
+    # "3 semaines" against "1 à 6 mois": below the minimum, said with the user's own words.
+    [verdict] = limits.compare(limits.quantities("une CIP de 3 semaines"), "La CIP dure de 1 à 6 mois.")
+    assert not verdict.holds and verdict.stated is not None and verdict.stated.text == "3 semaines"
+    assert limits.statement(verdict, "La CIP dure de 1 à 6 mois.").startswith("Non : 3 semaines, c'est en dessous du minimum")
+    [over] = limits.compare(limits.quantities("malade 3 semaines"), "Il conserve son allocation durant 7 jours maximum.")
+    assert not over.holds
+    # Too near a bound to decide once converted (a month is 28 to 31 days), and ages never converted.
+    assert limits.compare(limits.quantities("une CIP de 4 semaines"), "La CIP dure de 1 à 6 mois.") == []
+    assert limits.compare(limits.quantities("j'ai 2 ans d'expérience"), "Un stage de 1 à 6 mois.") == []
+
+
+
+def test_the_first_months_are_an_upper_bound_and_a_half_counts() -> None:
+    # "Pendant les 3 premiers mois": 2 months in is within, 5 months in is past it.
+    sentence = "Pendant les 3 premiers mois de la convention, chacun peut y mettre fin avec un préavis de 7 jours."
+    [within] = limits.compare(limits.quantities("ça fait 2 mois que j'ai commencé"), sentence)
+    [past] = limits.compare(limits.quantities("je suis à 5 mois de ma convention"), sentence)
+    assert within.holds and not past.holds
+    [older] = limits.compare(limits.quantities("j'ai 24 ans et demi"), "au plus tard le jour de ses 24 ans")
+    assert not older.holds and older.quantity.text == "24 ans et demi"
+
+
+def test_a_maximal_delay_said_with_a_participle_is_a_limit() -> None:
+    sentence = "Cette procédure doit être effectuée dans un délai maximal, ne dépassant pas 8 jours, à compter de la demande."
+    [late] = limits.compare(limits.quantities("je l'ai demandé il y a 10 jours"), sentence)
+    assert not late.holds and late.limit.high == 8
+
+
+def test_one_comparison_per_quantity_the_user_states() -> None:
+    text = ("Durée\nLa CIP dure de 1 à 6 mois.\nUne dispense est accordée pour les stages de minimum 4 semaines.")
+    passage = Passage(chunk_id="d:2", doc_id="cip-bruxelles", title="CIP", section="Durée", text=text, schemes=["cip"])
+    checks = limit_checks(analysed("un stage CIP de 3 mois avec la dispense, c'est possible ?"), [passage])
+    assert len(checks) == 1  # "3 mois" is compared once, not again converted to weeks
+
+
+def test_an_approximate_span_is_a_span() -> None:
+    [limit] = limits.limits("soumis à l'obligation scolaire à temps partiel (±15 à ±18 ans)")
+    assert (limit.low, limit.high, limit.unit) == (15, 18, "ans")
+
+
+def test_a_limit_about_the_story_is_not_compared() -> None:
+    leave = Passage(chunk_id="ifapme:conges", doc_id="ifapme-convention-stage", title="IFAPME", section="Congés",
+                    text="Congés\nEntre le 1er mai et le 31 octobre, le stagiaire peut demander 2 semaines consécutives de congé.",
+                    schemes=["ifapme"])
+    allowance = Passage(chunk_id="ifapme:af", doc_id="ifapme-convention-stage", title="IFAPME", section="Allocations familiales",
+                        text="Allocations familiales\nLes allocations familiales peuvent être accordées jusqu'à l'âge de 25 ans "
+                             "si le stagiaire suit des cours.", schemes=["ifapme"])
+    # The age is the story's; what is asked is about the mutual insurance, which no limit here concerns.
+    story = analysed("J'ai 26 ans, je suis stagiaire IFAPME et je suis des cours. Je suis encore sur la mutuelle de mes parents ?")
+    assert limit_checks(story, [leave, allowance]) == []
+    (check,) = limit_checks(analysed("J'ai 26 ans, mes parents touchent encore les allocations familiales pour moi ?"),
+                            [leave, allowance])
+    assert check.verdict == "above"
+
+
+def test_within_a_case_where_it_is_not_possible_is_a_no() -> None:
+    text = ("Quelles sont les activités exclues ?\nIl n'est pas possible de conclure une convention d'immersion "
+            "professionnelle dans les situations suivantes :\n\n- Lorsque le stage concerne votre contrat de travail ;\n"
+            "- Lorsqu'il s'agit de prestations de travail dans le cadre de vos études dont la durée n'excède pas 60 jours ;")
+    passage = Passage(chunk_id="cip:exclues", doc_id="cip-bruxelles", title="CIP", section="Quelles sont les activités exclues ?",
+                      text=text, schemes=["cip"])
+    (check,) = limit_checks(analysed("Mon école m'impose un stage de 45 jours dans le cadre de mes études, une convention d'immersion c'est possible ?"), [passage])
+    assert check.statement.startswith("Non : 45 jours, c'est un des cas où ce n'est pas possible")
+    # Past the excluded case, the exclusion says nothing: no verdict, and never a "Oui".
+    assert limit_checks(analysed("Un stage de 90 jours dans le cadre de mes études, une convention d'immersion c'est possible ?"), [passage]) == []
