@@ -256,3 +256,25 @@ def test_a_yes_no_question_about_a_ceiling_compares_the_schemes_amount() -> None
     # "c'est quoi le plafond ?" asks for the ceiling itself: stated, not compared.
     rule = route(analysed("c'est quoi le plafond pour rester à charge en ifapme ?"))
     assert all(c.inputs.get("amount") is None for c in rule if c.name == "dependent_check")
+
+
+def test_a_ceiling_the_user_names_is_compared_with_their_own_income() -> None:
+    # 7.272,50 € is the brochure's ceiling, not the user's income: the 1st-year allocation over 12
+    # months is what is compared with it (and the excess computed).
+    found = route("Non qualifié 1ère année ifapme, sur 12 mois est-ce que je dépasse les 7.272,50 € brut pour rester à charge de mes parents mariés, et de combien ?")
+    check = next(c for c in found if c.name == "dependent_check")
+    assert check.verdict == "above" and check.inputs["amount"] == D("7507.20") and check.result == D("234.70")
+    # Named by its figure alone, the tax-free allowance is the check to run.
+    found = route("Qualifié 1ère année IFAPME: est-ce que je reste sous les 13.242,86 € brut ?")
+    assert [c.verdict for c in found if c.name == "tax_check"] == ["below"]
+    # An income of the user's that is no ceiling is still theirs.
+    found = route("si je gagne 800 € par mois en ifapme je perds les allocs familiales ?")
+    assert [c.inputs["amount"] for c in found if c.name == "family_allowance_check"] == [D(800)]
+
+
+def test_two_situations_asked_whether_alike_get_their_difference() -> None:
+    found = route("Ma soeur a 18 ans et moi 21, on fait une CIP à Bruxelles. On va toucher la même chose ?")
+    assert [c.name for c in found][-1] == "difference" and found[-1].result == D("186.30")
+    found = route("en 3ème année ifapme, un qualifié gagne plus qu'un non qualifié ?")
+    assert found[-1].name == "difference" and found[-1].result == D("0.00")
+    assert "difference" not in [c.name for c in route("j'ai 18 ans, la CIP c'est pareil qu'un job ?")]

@@ -50,7 +50,7 @@ from assistant.calculator.counts import duration, notice_period, paid_leave, sch
 from assistant.calculator.ifapme import ifapme_allocation, ifapme_total, ifapme_yearly
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
 from assistant.calculator.master import SERIES_NAMES, cip_master_indemnity, cip_master_total
-from assistant.calculator.rates import Household
+from assistant.calculator.rates import Household, get_rates
 from assistant.calculator.result import Calculation
 from assistant.calculator.sip import sip_allowance
 from assistant.calculator.slots import Slots, extract_slots
@@ -178,6 +178,20 @@ def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Calculati
     return None, None, None, None
 
 
+# The ceilings' rate kinds (rates.yaml `kind`) and the check that compares an income with each.
+_CEILING_CHECKS = {"family_ceiling": "family_allowance", "dependent_net": "dependent", "dependent_gross": "dependent",
+                   "tax_threshold": "tax", "tax_threshold_net": "tax"}
+
+
+def named_ceilings(amount: Decimal | None) -> list[str]:
+    """The checks whose ceiling a euro figure of the user's is, to the cent (a figure the sources
+    give as a ceiling names that ceiling: "je dépasse les 7.272,50 € ?")."""
+    if amount is None:
+        return []
+    found = (_CEILING_CHECKS.get(r.kind) for r in get_rates().rates if abs(r.value - amount) < Decimal("0.01"))
+    return list(dict.fromkeys(check for check in found if check is not None))
+
+
 def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_only: bool = False) -> list[Calculation]:
     """Ceiling checks. With the user's amount: a comparison. Without one: the scheme's own
     allocation is compared when it can be computed ("je perds les allocs ?"), unless the question
@@ -277,6 +291,11 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
     kinds: list[str] = [k for k in ("family_allowance", "dependent", "tax") if k in intents]
     if not kinds and "threshold" in intents and not counts:
         kinds = ["family_allowance", "dependent", "tax"]
+    if named := named_ceilings(merged.amount):
+        # "Je reste sous les 9.210 € ?": the figure is the ceiling, not the user's income; the
+        # scheme's own income is compared with it.
+        kinds = list(dict.fromkeys([*kinds, *named]))
+        merged = merged.model_copy(update={"amount": None, "amount_period": None})
     # "différence entre qualifié et non qualifié ?": a difference between two situations' amounts.
     compared = "difference" in intents and (len(situations(merged)) > 1 or len(merged.dates) > 1)
     asks_amount = not counts and not kinds and (compared or any(i in intents for i in ("amount", "total", "yearly")))
@@ -292,7 +311,8 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
         # "Je suis non qualifié en 1re année… est-ce que je dépasse le plafond ?" asks yes or no about
         # the user's situation: the amount it gives is compared (without a situation, the rule is stated).
         yes_no = not isinstance(question, str) and question.is_yes_no and merged.has_situation()
-        rule_only = "ceiling_value" in intents and "difference" not in intents and not yes_no
+        # A ceiling the user names is known to them: their own income is what is asked about.
+        rule_only = "ceiling_value" in intents and "difference" not in intents and not yes_no and not named
         checks = threshold_calculations(active, merged, kinds, rule_only=rule_only)
         if "difference" in intents:
             checks += [m for m in map(headroom, checks) if m is not None]
