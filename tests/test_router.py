@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.calculator import extract_slots, route
+from assistant.question import analysed
 
 D = Decimal
 
@@ -278,3 +279,17 @@ def test_two_situations_asked_whether_alike_get_their_difference() -> None:
     found = route("en 3ème année ifapme, un qualifié gagne plus qu'un non qualifié ?")
     assert found[-1].name == "difference" and found[-1].result == D("0.00")
     assert "difference" not in [c.name for c in route("j'ai 18 ans, la CIP c'est pareil qu'un job ?")]
+
+
+def test_a_yes_no_question_about_a_ceiling_is_answered_by_its_verb() -> None:
+    def first_check(question: str) -> str:
+        # (the analysed question: a plain text is never read as yes/no by the router)
+        return next(c.statement for c in route(analysed(question)) if c.name == "family_allowance_check")
+
+    # Keeping the right: below the ceiling is a yes, above a no; losing it: the other way round.
+    assert first_check("stage d'insertion en Wallonie, je gagne 650 € brut par mois, je garde les allocs familiales ?").startswith("Oui : avec 650 €")
+    assert first_check("stage d'insertion en Wallonie, je gagne 900 € brut par mois, je garde les allocs familiales ?").startswith("Non : avec 900 €")
+    assert first_check("si je gagne 800 € par mois en ifapme je perds les allocs familiales ?").startswith("Oui : avec 800 €")
+    assert first_check("si je gagne 600 € par mois en ifapme je perds les allocs familiales ?").startswith("Non : avec 600 €")
+    # Not a yes/no question, or one that says both: the comparison as it is.
+    assert first_check("je gagne 800 € par mois en ifapme, de combien je dépasse le plafond des allocs ?").startswith("Avec 800 €")

@@ -57,6 +57,7 @@ from assistant.calculator.slots import Slots, extract_slots
 from assistant.calculator.thresholds import (
     FAMILY_SCHEMES,
     TAX_SCHEMES,
+    answered,
     dependent_check,
     family_allowance_check,
     tax_check,
@@ -314,6 +315,8 @@ def route(question: Reading | str, slots: Slots | None = None, schemes: list[str
         # A ceiling the user names is known to them: their own income is what is asked about.
         rule_only = "ceiling_value" in intents and "difference" not in intents and not yes_no and not named
         checks = threshold_calculations(active, merged, kinds, rule_only=rule_only)
+        if yes_no:
+            checks = [answered(c, "keeps" in intents, "loses" in intents) for c in checks]
         if "difference" in intents:
             checks += [m for m in map(headroom, checks) if m is not None]
         # A question about hours, days or months is not answered by a ceiling in euros.

@@ -84,6 +84,17 @@ def _compared(
     )
 
 
+def answered(check: Calculation, keeps: bool, loses: bool) -> Calculation:
+    """A comparison with a ceiling that opens with "Oui" or "Non" for a yes/no question asking
+    whether a right is kept ("je garde les allocs ?": below = oui) or lost / the ceiling crossed
+    ("je perds… ?", "je dépasse… ?": above = oui); unchanged when the question says neither, or both."""
+    if check.verdict is None or keeps == loses or not check.statement:
+        return check
+    yes = check.verdict != "above" if keeps else check.verdict == "above"
+    opening = "Oui : " if yes else "Non : "
+    return check.model_copy(update={"statement": opening + check.statement[0].lower() + check.statement[1:]})
+
+
 def _rule_only_or_ask(
     header: Header, where: Sourced, value: Decimal, formula: str, statement: str, notes: list[str], *, amount_missing: bool,
     rule_only: bool,
