@@ -72,6 +72,7 @@ class _Patterns:
     at_most: re.Pattern[str]
     at_least: re.Pattern[str]
     first: re.Pattern[str]
+    in_days: dict[str, Decimal]
     units: dict[str, re.Pattern[str]]
     per: dict[str, re.Pattern[str]]
 
@@ -89,6 +90,7 @@ def _patterns() -> _Patterns:
         at_most=re.compile("(?:" + "|".join(spec.get("at_most") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
         at_least=re.compile("(?:" + "|".join(spec.get("at_least") or ["(?!)"]) + r")\W*(?:\w+\W+){0,6}$"),
         first=re.compile(r"\s*(?:" + "|".join(spec.get("first") or ["(?!)"]) + ")"),
+        in_days={unit: Decimal(str(days)) for unit, days in (spec.get("in_days") or {}).items()},
         units=units,
         per=per,
     )
@@ -188,10 +190,10 @@ def _in_unit(q: Quantity, lim: Limit) -> Quantity | None:
     value is too near a bound to decide (a month is 28 to 31 days: 4 weeks against "1 mois")."""
     if (lim.unit, lim.per) == q.kind:
         return q
-    days = load_vocabulary().raw.get("limits", {}).get("in_days", {}) or {}
+    days = _patterns().in_days
     if q.per != lim.per or q.unit not in days or lim.unit not in days:
         return None
-    value = q.value * Decimal(str(days[q.unit])) / Decimal(str(days[lim.unit]))
+    value = q.value * days[q.unit] / days[lim.unit]
     if any(b is not None and abs(value - b) <= _NEAR * b for b in (lim.low, lim.high)):
         return None
     return Quantity(value, lim.unit, lim.per, q.text)

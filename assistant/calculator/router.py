@@ -50,7 +50,7 @@ from assistant.calculator.counts import duration, notice_period, paid_leave, sch
 from assistant.calculator.ifapme import ifapme_allocation, ifapme_total, ifapme_yearly
 from assistant.calculator.intents import COUNT_INTENTS, in_domain
 from assistant.calculator.master import SERIES_NAMES, cip_master_indemnity, cip_master_total
-from assistant.calculator.rates import Household, get_rates
+from assistant.calculator.rates import Household
 from assistant.calculator.result import Calculation
 from assistant.calculator.sip import sip_allowance
 from assistant.calculator.slots import Slots, extract_slots
@@ -60,6 +60,7 @@ from assistant.calculator.thresholds import (
     answered,
     dependent_check,
     family_allowance_check,
+    named_ceilings,
     tax_check,
 )
 
@@ -177,20 +178,6 @@ def _scheme_income(scheme: str, s: Slots) -> tuple[Calculation | None, Calculati
         c = cisp_indemnity(s.age, s.year, s.hours_per_week)
         return c, None, c.result, None
     return None, None, None, None
-
-
-# The ceilings' rate kinds (rates.yaml `kind`) and the check that compares an income with each.
-_CEILING_CHECKS = {"family_ceiling": "family_allowance", "dependent_net": "dependent", "dependent_gross": "dependent",
-                   "tax_threshold": "tax", "tax_threshold_net": "tax"}
-
-
-def named_ceilings(amount: Decimal | None) -> list[str]:
-    """The checks whose ceiling a euro figure of the user's is, to the cent (a figure the sources
-    give as a ceiling names that ceiling: "je dépasse les 7.272,50 € ?")."""
-    if amount is None:
-        return []
-    found = (_CEILING_CHECKS.get(r.kind) for r in get_rates().rates if abs(r.value - amount) < Decimal("0.01"))
-    return list(dict.fromkeys(check for check in found if check is not None))
 
 
 def threshold_calculations(schemes: list[str], s: Slots, kinds: list[str], rule_only: bool = False) -> list[Calculation]:

@@ -24,7 +24,7 @@ from assistant.calculator.common import (
     times,
 )
 from assistant.calculator.money import format_number, round_cents
-from assistant.calculator.rates import Household, select
+from assistant.calculator.rates import Household, get_rates, select
 from assistant.calculator.result import Calculation, InputValue, Verdict
 from assistant.schemes import competent_body
 
@@ -82,6 +82,21 @@ def _compared(
         notes=notes,
         **where,
     )
+
+
+# The ceilings' rate kinds (rates.yaml `kind`, as the checks below select them) and the check that
+# compares an income with each.
+_CEILING_CHECKS = {"family_ceiling": "family_allowance", "dependent_net": "dependent", "dependent_gross": "dependent",
+                   "tax_threshold": "tax", "tax_threshold_net": "tax"}
+
+
+def named_ceilings(amount: Decimal | None) -> list[str]:
+    """The checks whose ceiling a euro figure of the user's is, to the cent (a figure the sources
+    give as a ceiling names that ceiling: "je dépasse les 7.272,50 € ?")."""
+    if amount is None:
+        return []
+    found = (_CEILING_CHECKS.get(r.kind) for r in get_rates().rates if abs(r.value - amount) < Decimal("0.01"))
+    return list(dict.fromkeys(check for check in found if check is not None))
 
 
 def answered(check: Calculation, keeps: bool, loses: bool) -> Calculation:
