@@ -208,10 +208,10 @@ class Question:
         kept = [s for i, s in enumerate(self.sentences) if i not in told]
         text = " ".join(kept) if told and kept else self.text
         facts = extract_slots(text)
-        asked = self.asked
-        if asked is self or not self.sentences:
+        request_text = self._request
+        if request_text == text or not self.sentences:
             return facts
-        request = extract_slots(asked.text)
+        request = extract_slots(request_text)
         return facts.model_copy(update={"intents": request.intents, "asked_unit": request.asked_unit})
 
     @cached_property
@@ -328,18 +328,36 @@ class Question:
         """The question without its story, what the scope is judged on. A question with little
         of its own to go on ("Il a raison ?", "c'est combien ?") keeps its whole sentence, then
         the sentence before it, which says what it is about."""
+        text = " ".join(dict.fromkeys(expanded for _, expanded in self._expanded))
+        return self if text == self.text else analysed(text)
+
+    @cached_property
+    def _expanded(self) -> tuple[tuple[str, str], ...]:
+        """Each asking clause with what it is about: itself, or, with little of its own to go on,
+        its whole sentence, then the sentence before it."""
         sentences = self.sentences
-        kept: list[str] = []
+        out: list[tuple[str, str]] = []
         for part in self.parts:
+            whole = part
             if len(analysed(part).content_terms) < _OWN_TERMS:
                 where = next((i for i, s in enumerate(sentences) if part in s), None)
-                part = sentences[where] if where is not None else part
-                if where and len(analysed(part).content_terms) < _OWN_TERMS and where - 1 not in self.told:
-                    part = f"{sentences[where - 1]} {part}"
-            if part not in kept:
-                kept.append(part)
-        text = " ".join(kept)
-        return self if text == self.text else analysed(text)
+                whole = sentences[where] if where is not None else part
+                if where and len(analysed(whole).content_terms) < _OWN_TERMS and where - 1 not in self.told:
+                    whole = f"{sentences[where - 1]} {whole}"
+            out.append((part, whole))
+        return tuple(out)
+
+    @cached_property
+    def _request(self) -> str:
+        """What is asked for, the text the intents are read from: a clause that asks for a thing
+        by a word of its own ("c'est quoi les démarches ?") asks for that thing, whatever the
+        sentence it leans on for its topic says ("… sinon je touche rien. C'est quoi les
+        démarches ?" asks for no amount); a clause that only asks "combien" or yes or no takes
+        its request from that sentence too ("Il me propose 500 €. C'est combien en vrai ?")."""
+        how_much = calculator_vocabulary().intents.get("how_much", [])
+        kept = [part if _wh().search(fold(part)) and not matches(how_much, normalize(part)) else whole
+                for part, whole in self._expanded]
+        return " ".join(dict.fromkeys(kept))
 
     # --- its words -------------------------------------------------------------------------
 

@@ -119,6 +119,18 @@ def test_an_amount_is_asked_by_one_of_the_parts_not_by_a_word_of_money() -> None
     assert analysed("à partir de quand je touche combien par mois en CIP ?").asks_amount
 
 
+def test_the_request_is_read_from_the_asking_clause_not_from_the_sentence_it_leans_on() -> None:
+    # "C'est quoi les démarches ?" has too few words of its own: it leans on the sentence before it
+    # for its topic (Question.asked), but it asks for a thing by its own word, not for money.
+    q = analysed("On m'a dit qu'il y avait des trucs à faire sinon je touche rien. C'est quoi les démarches ?")
+    assert "touche" in q.asked.text
+    assert not q.asks_amount and "amount" not in q.intents
+    # A clause that only asks "combien" or yes or no takes its request from that sentence too.
+    leaning = analysed("Mon patron dit que je vais toucher 500 € par mois. C'est combien en vrai ?")
+    assert leaning.asks_amount
+    assert analysed("On m'a dit que je toucherais rien. C'est quoi le montant ?").asks_amount
+
+
 def test_a_word_that_only_asks_opens_a_part_one_word_after_the_joint() -> None:
     q = analysed("c'est combien de semaines la CIP, et après combien de temps on est payé ?")
     assert q.parts == ("c'est combien de semaines la CIP", "après combien de temps on est payé ?")
