@@ -299,3 +299,24 @@ def test_as_of_looks_up_the_periods_last_day(as_of: AsOf, when: str, label: str)
 def test_as_of_years_are_limited(year: int) -> None:
     with pytest.raises(ValueError):
         AsOf(year=year)
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("jai 18 ans depuis mars", 18),  # after "j'ai", an age whatever follows
+        ("g 20 ans depuis hier, je touche combien ?", 20),
+        ("j'ai 2 ans d'expérience et 19 ans", 19),  # a quantity of something is no age
+        ("je suis au chômage depuis 2 ans", None),
+        ("ma soeur a 22 ans et j'ai 18 ans depuis mars", 22),  # the first age stated comes first
+    ],
+)
+def test_an_age_is_read_after_j_ai_whatever_follows(text: str, age: int | None) -> None:
+    assert extract_slots(text).age == age
+
+
+def test_two_people_are_named_with_a_word_between_the_possessive_and_the_person() -> None:
+    # "mon petit frère … et mon cousin": two people, so their ages and years are one situation each.
+    s = extract_slots("Mon petit frère (16 ans, 1ère année) et mon cousin (18 ans, 3ème année) touchent combien ?")
+    assert (s.ages, s.years) == ([16, 18], [1, 3])
+    assert extract_slots("moi j'ai 18 ans et ma grande soeur 22, on touche combien ?").ages == [18, 22]

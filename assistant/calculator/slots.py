@@ -125,11 +125,15 @@ def _within(value: Decimal | None, limits: list[int]) -> bool:
     return value is not None and limits[0] <= value <= limits[1]
 
 
-def _number_at(t: _Text, slot: str, reject_before: str | None = None) -> tuple[Decimal, int, int] | None:
-    """The first value of a slot's patterns within its limits, with its span (then blanked)."""
+def _number_at(t: _Text, slot: str, reject_before: str | None = None,
+               before: int | None = None) -> tuple[Decimal, int, int] | None:
+    """The first value of a slot's patterns within its limits (starting before ``before``), with
+    its span (then blanked)."""
     spec = load_vocabulary().slots[slot]
     for pattern in spec["patterns"]:
         for m in _compiled(pattern).finditer(t.text):
+            if before is not None and m.start() >= before:
+                break
             if reject_before and re.search(reject_before, t.text[: m.start()]):
                 continue
             value = _number(m.group("num"))
@@ -207,7 +211,15 @@ def _age(t: _Text) -> tuple[int, int, int] | None:
         if value is not None and _within(value, spec["limits"]):
             t.take(over.start(), over.end())
             return int(value) + 1, over.start(), over.end()
-    hit = _number_at(t, "age", reject_before=spec["reject_before"])
+    # "j'ai 18 ans depuis mars": an age whatever follows it, read in its place among the others.
+    stated = _compiled(spec["stated"]).search(t.text)
+    value = _number(stated.group("num")) if stated else None
+    if stated is None or value is None or not _within(value, spec["limits"]):
+        stated = None
+    hit = _number_at(t, "age", reject_before=spec["reject_before"], before=stated.start() if stated else None)
+    if hit is None and stated is not None and value is not None:
+        t.take(stated.start("num"), stated.end())
+        return int(value), stated.start("num"), stated.end()
     return (int(hit[0]), hit[1], hit[2]) if hit is not None else None
 
 
