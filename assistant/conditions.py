@@ -19,7 +19,7 @@ from assistant.question import Question
 from assistant.schemas import Passage
 from assistant.sentences import Sentence
 
-_TOP = 2  # sentences with a limit that are compared: the best-ranked ones (further down, another subject's)
+_TOP = 1  # the sentence with a limit that is compared: the best-ranked one (further down, another matter's)
 
 
 def limit_checks(question: Question, passages: Sequence[Passage]) -> list[Calculation]:

@@ -191,3 +191,16 @@ def test_within_a_case_where_it_is_not_possible_is_a_no() -> None:
     assert check.statement.startswith("Non : 45 jours, c'est un des cas où ce n'est pas possible")
     # Past the excluded case, the exclusion says nothing: no verdict, and never a "Oui".
     assert limit_checks(analysed("Un stage de 90 jours dans le cadre de mes études, une convention d'immersion c'est possible ?"), [passage]) == []
+
+
+def test_only_the_best_ranked_limit_is_compared() -> None:
+    # Further down the ranking, a limit of another quantity the user states is most often about
+    # another matter: the family allowance's age limit says nothing about keeping one's allocation.
+    sick = Passage(chunk_id="ifapme:maladie", doc_id="ifapme-convention-stage", title="IFAPME", section="Maladie",
+                   text="Maladie\nEn cas de maladie, le stagiaire garde son allocation pendant 2 semaines au maximum.",
+                   schemes=["ifapme"])
+    allowance = Passage(chunk_id="ifapme:af", doc_id="ifapme-convention-stage", title="IFAPME", section="Allocations familiales",
+                        text="Allocations familiales\nLes allocations familiales sont accordées jusqu'à l'âge de 25 ans.",
+                        schemes=["ifapme"])
+    checks = limit_checks(analysed("J'ai 20 ans et je suis malade 3 semaines, je garde mon allocation ?"), [sick, allowance])
+    assert [(c.inputs["quantity"], c.verdict) for c in checks] == [("3 semaines", "above")]
