@@ -293,3 +293,15 @@ def test_a_yes_no_question_about_a_ceiling_is_answered_by_its_verb() -> None:
     assert first_check("si je gagne 600 € par mois en ifapme je perds les allocs familiales ?").startswith("Non : avec 600 €")
     # Not a yes/no question, or one that says both: the comparison as it is.
     assert first_check("je gagne 800 € par mois en ifapme, de combien je dépasse le plafond des allocs ?").startswith("Avec 800 €")
+
+
+def test_a_difference_over_months_compares_the_totals_over_those_months() -> None:
+    # "quelle différence sur 12 mois ?": each situation's total over 12 months, then their gap.
+    found = route("Entre le minimum (16 ans 1ère année) et le maximum (18 ans 3ème année) de la CISP à 24h/semaine, "
+                  "ça fait quelle différence sur 12 mois ?")
+    totals = [c for c in found if c.name == "cisp_indemnity_total"]
+    gap = found[-1]
+    assert gap.name == "difference" and len(totals) == 2
+    assert gap.result == abs((totals[1].result or D(0)) - (totals[0].result or D(0)))
+    monthly = sorted(c.result or D(0) for c in found if c.name == "cisp_indemnity")
+    assert len(monthly) == 2 and gap.result == 12 * (monthly[1] - monthly[0])

@@ -129,12 +129,14 @@ def years_total(scheme: str, s: Slots) -> list[Calculation]:
 
 
 def situation_amounts(scheme: str, s: Slots, intents: list[str]) -> tuple[list[Calculation], Calculation | None]:
-    """One situation's calculations and the figure that sums them up (a grand total, else the first)."""
+    """One situation's calculations and the figure that sums them up: a grand total, else the last
+    (a monthly amount then its total over the months asked: "quelle différence sur 12 mois ?"
+    compares the totals)."""
     over = years_total(scheme, s)
     if over:
         return over, over[-1]
     found = amount_calculations(scheme, s, intents)
-    return found, found[0] if found else None
+    return found, found[-1] if found else None
 
 
 def amount_request(scheme: str, s: Slots, intents: list[str]) -> list[Calculation]:
